@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * prxe module entry points.
+ */
+#include <linux/module.h>
+
+#include "prxe.h"
+
+static int __init prxe_module_init(void)
+{
+	int err;
+
+	err = prxe_link_init();
+	if (err)
+		return err;
+	pr_info("prxe: loaded (uverbs ABI %u)\n", PRXE_UVERBS_ABI_VERSION);
+	return 0;
+}
+
+static void __exit prxe_module_exit(void)
+{
+	prxe_link_exit();
+	pr_info("prxe: unloaded\n");
+}
+
+module_init(prxe_module_init);
+module_exit(prxe_module_exit);
+
+MODULE_DESCRIPTION("Software RoCEv2 RDMA device with on-demand-paging memory regions");
+MODULE_LICENSE("GPL");

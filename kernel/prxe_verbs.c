@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Verbs entry points of a prxe device: device and port queries and the
+ * user context.  The verbs objects (PD, CQ, QP, MR) come with the data path.
+ *
+ * Locking: none of its own.  query_port takes RTNL inside
+ * ib_get_eth_speed(), so nothing here may be called with RTNL held.
+ */
+#include <rdma/ib_addr.h>
+#include <rdma/ib_mad.h>
+
+#include "prxe.h"
+#include "prxe_params.h"
+
+static int prxe_query_device(struct ib_device *ibdev,
+			     struct ib_device_attr *attr,
+			     struct ib_udata *udata)
+{
+	/* No driver-specific request or response data is defined. */
+	if (udata && (udata->inlen || udata->outlen))
+		return -EINVAL;
+
+	memset(attr, 0, sizeof(*attr));
+	attr->fw_ver = (u64)PRXE_FW_VER_MAJOR << 32 | PRXE_FW_VER_MINOR;
+	attr->sys_image_guid = ibdev->node_guid;
+	attr->vendor_id = PRXE_VENDOR_ID;
+	attr->vendor_part_id = PRXE_VENDOR_PART_ID;
+	attr->hw_ver = PRXE_HW_VER;
+	attr->page_size_cap = PRXE_PAGE_SIZE_CAP;
+	attr->max_pkeys = PRXE_MAX_PKEYS;
+	attr->local_ca_ack_delay = PRXE_LOCAL_CA_ACK_DELAY;
+	attr->device_cap_flags = IB_DEVICE_PORT_ACTIVE_EVENT |
+				 IB_DEVICE_SYS_IMAGE_GUID;
+	/* `rdma link delete` may remove the device. */
+	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
+	return 0;
+}
+
+/* Largest IB MTU whose packets, with all headers, fit the netdev MTU. */
+static enum ib_mtu prxe_active_mtu(unsigned int ndev_mtu)
+{
+	static const enum ib_mtu mtus[] = {
+		IB_MTU_4096, IB_MTU_2048, IB_MTU_1024, IB_MTU_512, IB_MTU_256,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mtus); i++)
+		if (ib_mtu_enum_to_int(mtus[i]) + PRXE_MAX_HDR_LEN <= ndev_mtu)
+			return mtus[i];
+	return IB_MTU_256;
+}
+
+static int prxe_query_port(struct ib_device *ibdev, u32 port,
+			   struct ib_port_attr *attr)
+{
+	struct prxe_dev *prxe = to_prxe_dev(ibdev);
+
+	/* ib_core validated @port and zeroed @attr. */
+	attr->state = prxe_port_state(prxe);
+	attr->phys_state = attr->state == IB_PORT_ACTIVE ?
+		IB_PORT_PHYS_STATE_LINK_UP : IB_PORT_PHYS_STATE_DISABLED;
+	attr->max_mtu = IB_MTU_4096;
+	attr->active_mtu = prxe_active_mtu(READ_ONCE(prxe->ndev->mtu));
+	attr->gid_tbl_len = PRXE_GID_TABLE_LEN;
+	attr->pkey_tbl_len = PRXE_MAX_PKEYS;
+	attr->max_msg_sz = 1U << 31;
+	attr->max_vl_num = 1;
+	return ib_get_eth_speed(ibdev, port, &attr->active_speed,
+				&attr->active_width);
+}
+
+static int prxe_get_port_immutable(struct ib_device *ibdev, u32 port,
+				   struct ib_port_immutable *immutable)
+{
+	immutable->pkey_tbl_len = PRXE_MAX_PKEYS;
+	immutable->gid_tbl_len = PRXE_GID_TABLE_LEN;
+	/* RoCEv2 only: ib_core fills the GID table with RoCEv2 entries. */
+	immutable->core_cap_flags = RDMA_CORE_PORT_IBA_ROCE_UDP_ENCAP;
+	immutable->max_mad_size = IB_MGMT_MAD_SIZE;
+	return 0;
+}
+
+static enum rdma_link_layer prxe_get_link_layer(struct ib_device *ibdev,
+						u32 port)
+{
+	return IB_LINK_LAYER_ETHERNET;
+}
+
+/* The one P_Key is the default full-membership key. */
+static int prxe_query_pkey(struct ib_device *ibdev, u32 port, u16 index,
+			   u16 *pkey)
+{
+	if (index >= PRXE_MAX_PKEYS)
+		return -EINVAL;
+	*pkey = IB_DEFAULT_PKEY_FULL;
+	return 0;
+}
+
+static int prxe_alloc_ucontext(struct ib_ucontext *ibuc,
+			       struct ib_udata *udata)
+{
+	struct prxe_alloc_ucontext_resp resp = {
+		.abi_version = PRXE_UVERBS_ABI_VERSION,
+	};
+
+	if (udata->outlen < sizeof(resp)) {
+		ibdev_dbg(ibuc->device,
+			  "alloc_ucontext: response buffer of %zu bytes, need %zu: provider too old?\n",
+			  udata->outlen, sizeof(resp));
+		return -EINVAL;
+	}
+	return ib_copy_to_udata(udata, &resp, sizeof(resp));
+}
+
+/* A context owns nothing of its own yet; ib_core frees the object. */
+static void prxe_dealloc_ucontext(struct ib_ucontext *ibuc)
+{
+}
+
+/*
+ * Present so that a device can be removed (`rdma link delete`, netdev
+ * unregister) while applications still have it open: ib_core then revokes
+ * their contexts instead of waiting for them to exit.  ib_core itself zaps
+ * mappings made through rdma_user_mmap_entry, so there is nothing to add.
+ */
+static void prxe_disassociate_ucontext(struct ib_ucontext *ibuc)
+{
+}
+
+const struct ib_device_ops prxe_verbs_ops = {
+	.query_device = prxe_query_device,
+	.query_port = prxe_query_port,
+	.query_pkey = prxe_query_pkey,
+	.get_port_immutable = prxe_get_port_immutable,
+	.get_link_layer = prxe_get_link_layer,
+	.alloc_ucontext = prxe_alloc_ucontext,
+	.dealloc_ucontext = prxe_dealloc_ucontext,
+	.disassociate_ucontext = prxe_disassociate_ucontext,
+
+	INIT_RDMA_OBJ_SIZE(ib_ucontext, prxe_ucontext, ibuc),
+};
