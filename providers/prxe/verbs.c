@@ -23,11 +23,13 @@ int prxe_query_device_ex(struct ibv_context *ibctx,
 	if (ret)
 		return ret;
 
-	/* The kernel reports fw_ver as a number: show it as 16.16.16 bits. */
+	/*
+	 * prxe.ko reports fw_ver as major << 32 | minor; show it as its sysfs
+	 * fw_ver attribute does, "major.minor".
+	 */
 	fw = resp.base.fw_ver;
 	snprintf(attr->orig_attr.fw_ver, sizeof(attr->orig_attr.fw_ver),
-		 "%u.%u.%u", (unsigned int)(fw >> 32) & 0xffff,
-		 (unsigned int)(fw >> 16) & 0xffff, (unsigned int)fw & 0xffff);
+		 "%u.%u", (unsigned int)(fw >> 32), (unsigned int)fw);
 	return 0;
 }
 
