@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Boot the guest under qemu with an emulated NVDIMM.
+#
+#   boot.sh MODE [FILTER]    MODE: test | demo | shell
+#
+# The guest console goes to $BUILD_DIR/console.log (and to the terminal in
+# demo/shell mode); the test results come over the second serial port into
+# $BUILD_DIR/results.log.  A guest that does not power off within
+# PRXE_BOOT_TIMEOUT seconds is killed.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+mode=${1:-test}
+filter=${2:-}
+timeout_s=${PRXE_BOOT_TIMEOUT:-1800}
+kver=$(cat "$BUILD_DIR/kernel/version")
+vmlinuz=$BUILD_DIR/kernel/boot/vmlinuz-$kver
+console=$BUILD_DIR/console.log
+results=$BUILD_DIR/results.log
+
+# Nested KVM is broken on some hosts (qemu aborts setting MSRs): try it on
+# a throw-away boot and fall back to TCG.
+kvm_works() {
+	local probe=$BUILD_DIR/kvm-probe.log pid i
+	[ -w /dev/kvm ] || return 1
+	rm -f "$probe"
+	qemu-system-x86_64 -accel kvm -cpu host -m 256 -display none \
+		-nodefaults -no-reboot -serial "file:$probe" \
+		-kernel "$vmlinuz" -append "console=ttyS0 panic=-1" \
+		>/dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 40); do
+		if grep -q 'Linux version' "$probe" 2>/dev/null; then
+			kill "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 1
+}
+
+if [ "${PRXE_ACCEL:-}" ]; then
+	accel=$PRXE_ACCEL
+elif kvm_works; then
+	accel=kvm
+else
+	accel=tcg
+fi
+if [ "$accel" = kvm ]; then
+	accel_args=(-accel kvm -cpu host)
+else
+	accel_args=(-accel tcg,thread=multi -cpu max)
+fi
+log "booting the guest ($mode, $accel)"
+
+# A fresh NVDIMM backing file per boot.  512 MiB + 128 KiB: the region
+# (size minus the label area) must be 16 MiB aligned for an fsdax namespace.
+pmem=$BUILD_DIR/pmem.img
+rm -f "$pmem"
+truncate -s 524416K "$pmem"
+
+cmdline="console=ttyS0 loglevel=4 panic=-1 prxe.mode=$mode"
+[ -n "$filter" ] && cmdline="$cmdline prxe.filter=$filter"
+[ -n "${PRXE_KERNEL_ARGS:-}" ] && cmdline="$cmdline $PRXE_KERNEL_ARGS"
+
+: >"$console"
+: >"$results"
+qemu_args=(
+	"${accel_args[@]}" -smp 2
+	-machine pc,nvdimm=on -m 3G,slots=2,maxmem=8G
+	-object "memory-backend-file,id=mem1,share=on,mem-path=$pmem,size=524416K"
+	-device nvdimm,id=nv1,memdev=mem1,label-size=128K
+	-kernel "$vmlinuz" -initrd "$BUILD_DIR/initramfs.gz"
+	-append "$cmdline"
+	-drive "file=$BUILD_DIR/guest-root.ext4,if=virtio,format=raw,snapshot=on"
+	-nic none -display none -no-reboot
+)
+if [ "$mode" = test ] || [ ! -t 0 ]; then
+	qemu_args+=(-serial "file:$console" -serial "file:$results")
+	timeout --kill-after=10 "$timeout_s" \
+		qemu-system-x86_64 "${qemu_args[@]}" </dev/null || {
+		rc=$?
+		[ $rc = 124 ] && log "guest killed after ${timeout_s}s"
+		exit $rc
+	}
+else
+	# Interactive: console on this terminal (Ctrl-A X quits qemu).
+	qemu_args+=(-serial mon:stdio -serial "file:$results")
+	timeout --foreground --kill-after=10 "$timeout_s" \
+		qemu-system-x86_64 "${qemu_args[@]}" | tee "$console"
+fi

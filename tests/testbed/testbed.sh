@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# prxe test bed: one command from a fresh Debian machine to a qemu guest with
+# emulated persistent memory and prxe loaded.
+#
+#   testbed.sh demo          boot the guest, set everything up, show it
+#   testbed.sh shell         the same, then an interactive shell
+#   testbed.sh test [RE]     run the guest tests (those matching RE);
+#                            ends with "N passed, N failed"
+#
+# Everything is built under build/ (PRXE_BUILD_DIR); the Debian 13 tree is
+# cached there and remade when its package list changes.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+mode=${1:-}
+case "$mode" in
+test | demo | shell) ;;
+*)
+	sed -n '4,10s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+	;;
+esac
+
+[ "$(id -u)" = 0 ] || die "run as root: it installs packages, uses debootstrap and chroot"
+
+host_packages=(qemu-system-x86 debootstrap rsync e2fsprogs cpio gzip xz-utils)
+missing=()
+for p in "${host_packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing host packages: ${missing[*]}"
+	apt-get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+"$TESTBED_DIR/build-env.sh"
+"$TESTBED_DIR/build.sh"
+"$TESTBED_DIR/image.sh"
+
+if [ "$mode" != test ]; then
+	exec "$TESTBED_DIR/boot.sh" "$mode"
+fi
+rc=0
+"$TESTBED_DIR/boot.sh" test "${2:-}" || rc=$?
+exec "$TESTBED_DIR/report.sh" "$rc"
