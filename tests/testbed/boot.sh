@@ -46,7 +46,7 @@ kvm_works() {
 
 if [ "${PRXE_ACCEL:-}" ]; then
 	accel=$PRXE_ACCEL
-elif kvm_works; then
+elif kvm_works 2>/dev/null; then
 	accel=kvm
 else
 	accel=tcg

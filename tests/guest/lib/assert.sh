@@ -60,3 +60,8 @@ wait_for() {
 dmesg_since_start() {
 	dmesg | sed -n "/prxe-test: begin ${PRXE_TEST_NAME//\//\\/}\$/,\$p"
 }
+
+# exited PID: the process has ended (gone, or a zombie not yet reaped).
+exited() {
+	[ ! -e "/proc/$1/stat" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat")" = Z ]
+}

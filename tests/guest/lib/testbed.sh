@@ -84,3 +84,30 @@ testbed_reset() {
 	in_a ip link set "$NETDEV_A" up
 	in_b ip link set "$NETDEV_B" up
 }
+
+# prxe_add NAME NS NETDEV: rdma link add, from inside the netdev's namespace.
+prxe_add() {
+	run "rdma link add $1 on $3" ip netns exec "$2" \
+		rdma link add "$1" type prxe netdev "$3"
+}
+
+# devinfo DEVICE: ibv_devinfo -v of the device (must succeed).
+devinfo() {
+	local out
+	out=$(ibv_devinfo -v -d "$1" 2>&1) ||
+		fail "ibv_devinfo -v -d $1 failed: $(tail -n 3 <<<"$out")"
+	printf '%s\n' "$out"
+}
+
+# devinfo_field DEVICE FIELD: the value ibv_devinfo -v prints for FIELD.
+devinfo_field() {
+	devinfo "$1" | awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ */, ""); print; exit }'
+}
+
+# asyncwatch_start DEVICE LOG: ibv_asyncwatch holding DEVICE open in the
+# background, printing its async events to LOG; its pid in WATCH_PID.
+asyncwatch_start() {
+	ibv_asyncwatch -d "$1" >"$2" 2>&1 &
+	WATCH_PID=$!
+	wait_for 20 "ibv_asyncwatch opened $1" grep -q "async event FD" "$2"
+}
