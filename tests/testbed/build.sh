@@ -24,11 +24,21 @@ if grep -q 'warning:' "$BUILD_DIR/kbuild.log"; then
 	cat "$BUILD_DIR/kbuild.log" >&2
 	die "kernel module build has warnings"
 fi
+# sparse on every file (C=2), also warning-free.
+in_root make -s -C "/usr/src/linux-headers-$kver" M=/build/src C=2 \
+	>"$BUILD_DIR/sparse.log" 2>&1 || {
+	cat "$BUILD_DIR/sparse.log" >&2
+	die "sparse run failed"
+}
+if grep -Eq 'warning:|error:' "$BUILD_DIR/sparse.log"; then
+	cat "$BUILD_DIR/sparse.log" >&2
+	die "sparse reports problems in prxe.ko"
+fi
 
 # Provider and test programs, installed as the guest will have them.
 in_root sh -ec '
 	cmake -S /build/src -B /build/cmake -DCMAKE_INSTALL_PREFIX=/usr \
-		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/build/cmake.log
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRXE_WERROR=ON >/build/cmake.log
 	cmake --build /build/cmake -j2 >>/build/cmake.log 2>&1
 	rm -rf /build/install
 	DESTDIR=/build/install cmake --install /build/cmake >>/build/cmake.log' || {
