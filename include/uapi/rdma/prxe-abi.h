@@ -35,4 +35,145 @@ struct prxe_alloc_ucontext_resp {
 	__u32 reserved;
 };
 
+/*
+ * Rings shared by the provider and prxe.ko
+ * ========================================
+ *
+ * Work queues and completion queues live in memory both sides map: the
+ * kernel allocates each ring and returns a struct prxe_ring_map telling the
+ * provider where to mmap() it (on the uverbs command fd) and its geometry.
+ *
+ * A ring is a struct prxe_ring_hdr followed by num_entries entries of
+ * entry_size bytes each, starting at PRXE_RING_HDR_SIZE.  num_entries is a
+ * power of two; producer and consumer are free-running indices (entry =
+ * index & (num_entries - 1)); the ring is empty when they are equal and full
+ * when they differ by num_entries.  Each side writes only its own index and
+ * publishes it with a release store after writing (producer) or reading
+ * (consumer) the entries; the other side reads it with an acquire load.
+ *
+ *   ring         producer   consumer   doorbell
+ *   send queue   provider   kernel     POST_SEND command with no WRs
+ *   recv queue   provider   kernel     none: read when a message arrives
+ *   compl queue  kernel     provider   none: poll; events via REQ_NOTIFY_CQ
+ *
+ * The kernel never trusts the ring: it reads an entry once into its own
+ * memory and checks it before use, and reads indices once per batch.
+ */
+struct prxe_ring_hdr {
+	__u32 producer;
+	__u32 reserved0[15];	/* producer and consumer on own cache lines */
+	__u32 consumer;
+	__u32 reserved1[15];
+};
+
+#define PRXE_RING_HDR_SIZE	128
+
+struct prxe_ring_map {
+	__aligned_u64 mmap_offset;	/* mmap() offset on the command fd */
+	__aligned_u64 map_size;		/* bytes to map (whole pages) */
+	__u32 num_entries;		/* power of two */
+	__u32 entry_size;		/* bytes, multiple of 16 */
+};
+
+/* Scatter/gather element of a work request. */
+struct prxe_sge {
+	__aligned_u64 addr;
+	__u32 length;
+	__u32 lkey;
+};
+
+/*
+ * Send queue entry: one work request.  opcode is an enum ib_uverbs_wr_opcode
+ * (IB_UVERBS_WR_*), send_flags are IB_UVERBS_SEND_* / IBV_SEND_* bits.
+ * num_sge SGEs follow the fixed part (at sizeof(struct prxe_send_wqe)), or,
+ * with IBV_SEND_INLINE, inline_len bytes of data.
+ */
+struct prxe_send_wqe {
+	__aligned_u64 wr_id;
+	__u32 opcode;
+	__u32 send_flags;
+	union {
+		__be32 imm_data;	/* as on the wire */
+		__u32 invalidate_rkey;
+	} ex;
+	__u32 num_sge;
+	__u32 inline_len;
+	__u32 reserved;
+	union {
+		struct {
+			__aligned_u64 remote_addr;
+			__u32 rkey;
+			__u32 reserved;
+		} rdma;
+		struct {
+			__aligned_u64 remote_addr;
+			__aligned_u64 compare_add;
+			__aligned_u64 swap;
+			__u32 rkey;
+			__u32 reserved;
+		} atomic;
+		struct {
+			__u32 ah_handle;	/* from CREATE_AH */
+			__u32 remote_qpn;
+			__u32 remote_qkey;
+			__u32 reserved;
+		} ud;
+	} wr;
+	/* then: struct prxe_sge sge[num_sge], or __u8 inline_data[inline_len] */
+};
+
+/* Receive queue entry: struct prxe_sge sge[num_sge] follows. */
+struct prxe_recv_wqe {
+	__aligned_u64 wr_id;
+	__u32 num_sge;
+	__u32 reserved;
+};
+
+/* struct prxe_cqe.flags: the IBV_WC_* flag values of libibverbs. */
+enum prxe_cqe_flags {
+	PRXE_CQE_GRH		= 1 << 0,	/* IBV_WC_GRH */
+	PRXE_CQE_WITH_IMM	= 1 << 1,	/* IBV_WC_WITH_IMM */
+	PRXE_CQE_WITH_INV	= 1 << 3,	/* IBV_WC_WITH_INV */
+};
+
+/*
+ * Completion queue entry.  status and opcode use the values of enum
+ * ibv_wc_status / enum ibv_wc_opcode (the same as the kernel's IB_WC_*).
+ */
+struct prxe_cqe {
+	__aligned_u64 wr_id;
+	__u32 status;
+	__u32 opcode;
+	__u32 vendor_err;
+	__u32 byte_len;
+	union {
+		__be32 imm_data;	/* as on the wire */
+		__u32 invalidated_rkey;
+	} ex;
+	__u32 qp_num;
+	__u32 src_qp;
+	__u32 flags;		/* enum prxe_cqe_flags */
+	__u16 pkey_index;
+	__u16 slid;
+	__u8 sl;
+	__u8 dlid_path_bits;
+	__u8 port_num;
+	__u8 reserved[17];	/* 64 bytes in all */
+};
+
+/* CREATE_CQ: response after struct ib_uverbs_create_cq_resp. */
+struct prxe_create_cq_resp {
+	struct prxe_ring_map cq;
+};
+
+/*
+ * CREATE_QP: response after struct ib_uverbs_create_qp_resp.  The send
+ * queue's entries hold max_send_sge SGEs or max_inline_data bytes, the
+ * receive queue's max_recv_sge SGEs (the capabilities the kernel returned).
+ */
+struct prxe_create_qp_resp {
+	struct prxe_ring_map sq;
+	struct prxe_ring_map rq;
+};
+
 #endif /* PRXE_ABI_H */
