@@ -58,6 +58,13 @@ struct prxe_alloc_ucontext_resp {
  *
  * The kernel never trusts the ring: it reads an entry once into its own
  * memory and checks it before use, and reads indices once per batch.
+ *
+ * A work queue's consumer index passes an entry when its work request is
+ * finished (its completion is in the CQ, or it completed unsignaled, or it
+ * was flushed), not when the kernel has read it: the provider lets a queue
+ * hold at most min(num_entries, max_send_wr / max_recv_wr) entries, which
+ * is what keeps the work requests outstanding within the QP's capabilities
+ * (and an application's CQ, sized by them, from overrunning).
  */
 struct prxe_ring_hdr {
 	__u32 producer;
@@ -84,9 +91,10 @@ struct prxe_sge {
 
 /*
  * Send queue entry: one work request.  opcode is an enum ib_uverbs_wr_opcode
- * (IB_UVERBS_WR_*), send_flags are IB_UVERBS_SEND_* / IBV_SEND_* bits.
- * num_sge SGEs follow the fixed part (at sizeof(struct prxe_send_wqe)), or,
- * with IBV_SEND_INLINE, inline_len bytes of data.
+ * (IB_UVERBS_WR_*), send_flags are IBV_SEND_* bits (the values of the
+ * kernel's IB_SEND_*).  num_sge SGEs follow the fixed part (at
+ * sizeof(struct prxe_send_wqe)), or, with IBV_SEND_INLINE, inline_len bytes
+ * of data and num_sge is 0.
  */
 struct prxe_send_wqe {
 	__aligned_u64 wr_id;
@@ -113,7 +121,7 @@ struct prxe_send_wqe {
 			__u32 reserved;
 		} atomic;
 		struct {
-			__u32 ah_handle;	/* from CREATE_AH */
+			__u32 ah_num;		/* struct prxe_create_ah_resp */
 			__u32 remote_qpn;
 			__u32 remote_qkey;
 			__u32 reserved;
@@ -170,10 +178,23 @@ struct prxe_create_cq_resp {
  * CREATE_QP: response after struct ib_uverbs_create_qp_resp.  The send
  * queue's entries hold max_send_sge SGEs or max_inline_data bytes, the
  * receive queue's max_recv_sge SGEs (the capabilities the kernel returned).
+ * A QP without a receive queue of its own (one on an SRQ) has an all-zero
+ * rq.
  */
 struct prxe_create_qp_resp {
 	struct prxe_ring_map sq;
 	struct prxe_ring_map rq;
+};
+
+/*
+ * CREATE_AH: response after struct ib_uverbs_create_ah_resp.  ah_num (never
+ * 0) names the address handle in UD send queue entries: the uverbs handle
+ * cannot be used there, as the kernel can resolve it only inside a uverbs
+ * command.
+ */
+struct prxe_create_ah_resp {
+	__u32 ah_num;
+	__u32 reserved;
 };
 
 #endif /* PRXE_ABI_H */
