@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * prxe libibverbs provider: registration, device matching and device
- * contexts (ibv_open_device / ibv_close_device).
+ * prxe libibverbs provider: registration, device matching, device contexts
+ * (ibv_open_device / ibv_close_device) with their table of verbs, and the
+ * mapping of the kernel's rings on a context's command fd.
  *
  * prxe.ko has no rdma-core driver id and the user names its devices, so the
  * provider claims a device by the sysfs attribute every prxe ib_device has
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "prxe.h"
 
@@ -23,12 +25,71 @@ static void prxe_free_context(struct ibv_context *ibctx)
 	free(ctx);
 }
 
-/* Control path only so far; libibverbs answers EOPNOTSUPP for the rest. */
+/* libibverbs answers EOPNOTSUPP for the verbs not listed. */
 static const struct verbs_context_ops prxe_ctx_ops = {
 	.free_context = prxe_free_context,
 	.query_device_ex = prxe_query_device_ex,
 	.query_port = prxe_query_port,
+
+	.alloc_pd = prxe_alloc_pd,
+	.dealloc_pd = prxe_dealloc_pd,
+	.reg_mr = prxe_reg_mr,
+	.dereg_mr = prxe_dereg_mr,
+	.create_ah = prxe_create_ah,
+	.destroy_ah = prxe_destroy_ah,
+
+	.create_cq = prxe_create_cq,
+	.create_cq_ex = prxe_create_cq_ex,
+	.destroy_cq = prxe_destroy_cq,
+	.poll_cq = prxe_poll_cq,
+	.req_notify_cq = prxe_req_notify_cq,
+
+	.create_qp = prxe_create_qp,
+	.create_qp_ex = prxe_create_qp_ex,
+	.modify_qp = prxe_modify_qp,
+	.query_qp = prxe_query_qp,
+	.destroy_qp = prxe_destroy_qp,
+	.post_send = prxe_post_send,
+	.post_recv = prxe_post_recv,
 };
+
+/*
+ * Rings are mapped read-write and shared on the command fd, at the offset
+ * the kernel gave (an rdma_user_mmap entry of the context).  The geometry
+ * is checked before the mapping is used: entries must hold what the queue
+ * was created for and fit in the mapping.
+ */
+int prxe_map_ring(struct ibv_context *ibctx, const struct prxe_ring_map *map,
+		  size_t min_entry_size, struct prxe_uring *ring)
+{
+	uint64_t need;
+	void *mem;
+
+	if (!map->num_entries || (map->num_entries & (map->num_entries - 1)) ||
+	    map->entry_size < min_entry_size || map->entry_size % 16)
+		return EPROTO;
+	need = PRXE_RING_HDR_SIZE +
+	       (uint64_t)map->num_entries * map->entry_size;
+	if (map->map_size < need || map->map_size > SIZE_MAX ||
+	    map->mmap_offset > (uint64_t)INT64_MAX)
+		return EPROTO;
+
+	mem = mmap(NULL, map->map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   ibctx->cmd_fd, (off_t)map->mmap_offset);
+	if (mem == MAP_FAILED)
+		return errno;
+
+	prxe_uring_init(ring, mem, map->map_size, map->num_entries,
+			map->entry_size);
+	return 0;
+}
+
+void prxe_unmap_ring(struct prxe_uring *ring)
+{
+	if (ring->hdr)
+		munmap(ring->hdr, ring->map_size);
+	ring->hdr = NULL;
+}
 
 /*
  * ALLOC_UCONTEXT response: the core part, then prxe's.  A union rather than

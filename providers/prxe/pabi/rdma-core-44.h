@@ -8,8 +8,15 @@
  * changes ibv_cmd_reg_dmabuf_mr() (an extra argument in 56), adds
  * ibv_cmd_create_cq_ex2() (56 only) and renames the constructor made by
  * PROVIDER_DRIVER(), none of which prxe uses.  So this variant reuses the
- * 56 declarations.  If prxe starts using one of the differing functions,
- * split the declarations here.
+ * 56 declarations: the provider objects (verbs_mr, verbs_qp, verbs_cq), the
+ * command buffers and every ibv_cmd_*() prxe calls are the same in both.
+ * If prxe starts using one of the differing functions, split the
+ * declarations here.
+ *
+ * The public libibverbs headers of 44 differ from 56 (struct ibv_qp_ex has
+ * no wr_atomic_write / wr_flush before rdma-core 45), so the shared layout
+ * checks compare against the installed public structures, never against
+ * numbers that hold for one version only.
  *
  * Do not include this file directly: include "pabi.h".
  */

@@ -39,7 +39,49 @@ struct pabi_list_node {
 	struct pabi_list_node *prev;
 };
 
-struct verbs_mr;
+struct verbs_xrcd;
+
+/*
+ * Provider objects that libibverbs itself looks into.  A provider embeds
+ * them at the start of its own objects and allocates those.
+ */
+enum ibv_mr_type {
+	IBV_MR_TYPE_MR,
+	IBV_MR_TYPE_NULL_MR,
+	IBV_MR_TYPE_IMPORTED_MR,
+	IBV_MR_TYPE_DMABUF_MR,
+};
+
+/* A memory region; ibv_cmd_reg_mr() fills it in. */
+struct verbs_mr {
+	struct ibv_mr ibv_mr;
+	enum ibv_mr_type mr_type;
+	int access;
+};
+
+/* verbs_qp.comp_mask: VERBS_QP_EX makes ibv_qp_to_qp_ex() answer qp_ex. */
+enum verbs_qp_mask {
+	VERBS_QP_XRCD	= 1 << 0,
+	VERBS_QP_EX	= 1 << 1,
+};
+
+/* A queue pair; the ibv_cmd_create_qp*() calls fill in qp and comp_mask. */
+struct verbs_qp {
+	union {
+		struct ibv_qp qp;
+		struct ibv_qp_ex qp_ex;
+	};
+	uint32_t comp_mask;
+	struct verbs_xrcd *xrcd;
+};
+
+/* A completion queue, plain or extended (ibv_create_cq_ex). */
+struct verbs_cq {
+	union {
+		struct ibv_cq cq;
+		struct ibv_cq_ex cq_ex;
+	};
+};
 
 /*
  * Entry of a provider's match table, ended by an all-zero (kind
@@ -275,6 +317,59 @@ struct ibv_query_port {
 	__u8 reserved[7];
 };
 
+/* Header of the extended write commands (IB_USER_VERBS_CMD_FLAG_EXTENDED). */
+struct ex_hdr {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_ex_cmd_hdr ex_hdr;
+};
+
+struct ibv_alloc_pd {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+};
+
+struct ibv_reg_mr {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__aligned_u64 hca_va;
+	__u32 pd_handle;
+	__u32 access_flags;
+};
+
+struct ibv_create_cq {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+	__aligned_u64 user_handle;
+	__u32 cqe;
+	__u32 comp_vector;
+	__s32 comp_channel;
+	__u32 reserved;
+};
+
+struct ibv_create_cq_ex {
+	struct ex_hdr hdr;
+	struct ib_uverbs_ex_create_cq core_payload;
+};
+
+struct ibv_create_qp_ex {
+	struct ex_hdr hdr;
+	struct ib_uverbs_ex_create_qp core_payload;
+};
+
+struct ibv_modify_qp {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_modify_qp core_payload;
+};
+
+struct ibv_query_qp {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+	__u32 qp_handle;
+	__u32 attr_mask;
+};
+
 /* Functions exported by libibverbs.so.1 as IBVERBS_PRIVATE_34. */
 void verbs_register_driver_34(const struct verbs_device_ops *ops);
 
@@ -299,6 +394,48 @@ int ibv_cmd_query_port(struct ibv_context *context, uint8_t port_num,
 		       struct ibv_port_attr *port_attr,
 		       struct ibv_query_port *cmd, size_t cmd_size);
 
+int ibv_cmd_alloc_pd(struct ibv_context *context, struct ibv_pd *pd,
+		     struct ibv_alloc_pd *cmd, size_t cmd_size,
+		     struct ib_uverbs_alloc_pd_resp *resp, size_t resp_size);
+int ibv_cmd_dealloc_pd(struct ibv_pd *pd);
+int ibv_cmd_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
+		   uint64_t hca_va, int access, struct verbs_mr *vmr,
+		   struct ibv_reg_mr *cmd, size_t cmd_size,
+		   struct ib_uverbs_reg_mr_resp *resp, size_t resp_size);
+int ibv_cmd_dereg_mr(struct verbs_mr *vmr);
+
+int ibv_cmd_create_cq(struct ibv_context *context, int cqe,
+		      struct ibv_comp_channel *channel, int comp_vector,
+		      struct ibv_cq *cq, struct ibv_create_cq *cmd,
+		      size_t cmd_size, struct ib_uverbs_create_cq_resp *resp,
+		      size_t resp_size);
+int ibv_cmd_create_cq_ex(struct ibv_context *context,
+			 const struct ibv_cq_init_attr_ex *cq_attr,
+			 struct verbs_cq *cq, struct ibv_create_cq_ex *cmd,
+			 size_t cmd_size,
+			 struct ib_uverbs_ex_create_cq_resp *resp,
+			 size_t resp_size, uint32_t cmd_flags);
+int ibv_cmd_req_notify_cq(struct ibv_cq *cq, int solicited_only);
+int ibv_cmd_destroy_cq(struct ibv_cq *cq);
+
+int ibv_cmd_create_qp_ex2(struct ibv_context *context, struct verbs_qp *qp,
+			  struct ibv_qp_init_attr_ex *attr_ex,
+			  struct ibv_create_qp_ex *cmd, size_t cmd_size,
+			  struct ib_uverbs_ex_create_qp_resp *resp,
+			  size_t resp_size);
+int ibv_cmd_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *qp_attr,
+		     int attr_mask, struct ibv_qp_init_attr *qp_init_attr,
+		     struct ibv_query_qp *cmd, size_t cmd_size);
+int ibv_cmd_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
+		      int attr_mask, struct ibv_modify_qp *cmd,
+		      size_t cmd_size);
+int ibv_cmd_destroy_qp(struct ibv_qp *qp);
+
+int ibv_cmd_create_ah(struct ibv_pd *pd, struct ibv_ah *ah,
+		      struct ibv_ah_attr *attr,
+		      struct ib_uverbs_create_ah_resp *resp, size_t resp_size);
+int ibv_cmd_destroy_ah(struct ibv_ah *ah);
+
 #define pabi_register_driver(ops)	verbs_register_driver_34(ops)
 
 /*
@@ -316,6 +453,84 @@ static_assert(offsetof(struct verbs_context_ops, query_port) ==
 	      PABI_OPS_SLOT(60), "verbs_context_ops.query_port slot");
 static_assert(offsetof(struct verbs_context_ops, unimport_pd) ==
 	      PABI_OPS_SLOT(75), "verbs_context_ops.unimport_pd slot");
+static_assert(offsetof(struct verbs_context_ops, alloc_pd) ==
+	      PABI_OPS_SLOT(5), "verbs_context_ops.alloc_pd slot");
+static_assert(offsetof(struct verbs_context_ops, create_ah) ==
+	      PABI_OPS_SLOT(13), "verbs_context_ops.create_ah slot");
+static_assert(offsetof(struct verbs_context_ops, create_cq) ==
+	      PABI_OPS_SLOT(15), "verbs_context_ops.create_cq slot");
+static_assert(offsetof(struct verbs_context_ops, create_cq_ex) ==
+	      PABI_OPS_SLOT(16), "verbs_context_ops.create_cq_ex slot");
+static_assert(offsetof(struct verbs_context_ops, create_qp) ==
+	      PABI_OPS_SLOT(19), "verbs_context_ops.create_qp slot");
+static_assert(offsetof(struct verbs_context_ops, create_qp_ex) ==
+	      PABI_OPS_SLOT(20), "verbs_context_ops.create_qp_ex slot");
+static_assert(offsetof(struct verbs_context_ops, dealloc_pd) ==
+	      PABI_OPS_SLOT(26), "verbs_context_ops.dealloc_pd slot");
+static_assert(offsetof(struct verbs_context_ops, dereg_mr) ==
+	      PABI_OPS_SLOT(28), "verbs_context_ops.dereg_mr slot");
+static_assert(offsetof(struct verbs_context_ops, destroy_ah) ==
+	      PABI_OPS_SLOT(29), "verbs_context_ops.destroy_ah slot");
+static_assert(offsetof(struct verbs_context_ops, destroy_cq) ==
+	      PABI_OPS_SLOT(31), "verbs_context_ops.destroy_cq slot");
+static_assert(offsetof(struct verbs_context_ops, destroy_qp) ==
+	      PABI_OPS_SLOT(34), "verbs_context_ops.destroy_qp slot");
+static_assert(offsetof(struct verbs_context_ops, modify_qp) ==
+	      PABI_OPS_SLOT(47), "verbs_context_ops.modify_qp slot");
+static_assert(offsetof(struct verbs_context_ops, poll_cq) ==
+	      PABI_OPS_SLOT(53), "verbs_context_ops.poll_cq slot");
+static_assert(offsetof(struct verbs_context_ops, post_recv) ==
+	      PABI_OPS_SLOT(54), "verbs_context_ops.post_recv slot");
+static_assert(offsetof(struct verbs_context_ops, post_send) ==
+	      PABI_OPS_SLOT(55), "verbs_context_ops.post_send slot");
+static_assert(offsetof(struct verbs_context_ops, query_qp) ==
+	      PABI_OPS_SLOT(61), "verbs_context_ops.query_qp slot");
+static_assert(offsetof(struct verbs_context_ops, reg_mr) ==
+	      PABI_OPS_SLOT(68), "verbs_context_ops.reg_mr slot");
+static_assert(offsetof(struct verbs_context_ops, req_notify_cq) ==
+	      PABI_OPS_SLOT(69), "verbs_context_ops.req_notify_cq slot");
+
+/* Objects: libibverbs' view of the provider's objects must open them. */
+static_assert(offsetof(struct verbs_mr, ibv_mr) == 0, "verbs_mr.ibv_mr");
+static_assert(offsetof(struct verbs_mr, mr_type) == sizeof(struct ibv_mr),
+	      "verbs_mr.mr_type follows struct ibv_mr");
+static_assert(offsetof(struct verbs_qp, qp) == 0 &&
+	      offsetof(struct verbs_qp, qp_ex) == 0 &&
+	      offsetof(struct ibv_qp_ex, qp_base) == 0,
+	      "verbs_qp opens with struct ibv_qp, also as ibv_qp_ex.qp_base");
+static_assert(offsetof(struct verbs_qp, comp_mask) ==
+	      sizeof(struct ibv_qp_ex), "verbs_qp.comp_mask follows qp_ex");
+static_assert(offsetof(struct verbs_cq, cq) == 0 &&
+	      offsetof(struct verbs_cq, cq_ex) == 0 &&
+	      sizeof(struct verbs_cq) == sizeof(struct ibv_cq_ex),
+	      "verbs_cq is ibv_cq / ibv_cq_ex");
+
+/* Command buffers: header, then exactly the kernel's request. */
+#define PABI_CMD_SIZE(type, kreq) \
+	static_assert(sizeof(struct type) == \
+		      sizeof(struct ib_uverbs_cmd_hdr) + sizeof(struct kreq), \
+		      #type " size")
+#define PABI_CMD_EX_SIZE(type, kreq) \
+	static_assert(sizeof(struct type) == \
+		      sizeof(struct ex_hdr) + sizeof(struct kreq), \
+		      #type " size")
+#define PABI_CMD_FIELD(type, field, kreq) \
+	static_assert(offsetof(struct type, field) == \
+		      sizeof(struct ib_uverbs_cmd_hdr) + \
+		      offsetof(struct kreq, field), #type "." #field " offset")
+
+static_assert(sizeof(struct ex_hdr) == 24, "ex_hdr size");
+PABI_CMD_SIZE(ibv_alloc_pd, ib_uverbs_alloc_pd);
+PABI_CMD_SIZE(ibv_reg_mr, ib_uverbs_reg_mr);
+PABI_CMD_FIELD(ibv_reg_mr, hca_va, ib_uverbs_reg_mr);
+PABI_CMD_FIELD(ibv_reg_mr, access_flags, ib_uverbs_reg_mr);
+PABI_CMD_SIZE(ibv_create_cq, ib_uverbs_create_cq);
+PABI_CMD_FIELD(ibv_create_cq, comp_channel, ib_uverbs_create_cq);
+PABI_CMD_EX_SIZE(ibv_create_cq_ex, ib_uverbs_ex_create_cq);
+PABI_CMD_EX_SIZE(ibv_create_qp_ex, ib_uverbs_ex_create_qp);
+PABI_CMD_SIZE(ibv_modify_qp, ib_uverbs_modify_qp);
+PABI_CMD_SIZE(ibv_query_qp, ib_uverbs_query_qp);
+PABI_CMD_FIELD(ibv_query_qp, attr_mask, ib_uverbs_query_qp);
 
 static_assert(offsetof(struct verbs_device, device) == 0,
 	      "struct ibv_device must open struct verbs_device");
@@ -352,6 +567,13 @@ static_assert(offsetof(struct verbs_sysfs_dev, ibdev_path) == 176,
 static_assert(offsetof(struct verbs_sysfs_dev, abi_ver) == 968,
 	      "verbs_sysfs_dev.abi_ver offset");
 static_assert(sizeof(struct verbs_sysfs_dev) == 992, "verbs_sysfs_dev size");
+static_assert(sizeof(struct verbs_mr) == 56, "verbs_mr size");
+static_assert(sizeof(struct ibv_reg_mr) == 48, "ibv_reg_mr size");
+static_assert(sizeof(struct ibv_create_cq) == 40, "ibv_create_cq size");
+static_assert(sizeof(struct ibv_create_cq_ex) == 56, "ibv_create_cq_ex size");
+static_assert(sizeof(struct ibv_create_qp_ex) == 88, "ibv_create_qp_ex size");
+static_assert(sizeof(struct ibv_modify_qp) == 120, "ibv_modify_qp size");
+static_assert(sizeof(struct ibv_query_qp) == 24, "ibv_query_qp size");
 #endif
 
 #endif /* PRXE_PABI_RDMA_CORE_56_H */
