@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# RC data path tests with tests/progs/prxe_rc_test (see its --help): helpers
+# to run it in loopback, as a server/client pair (in two namespaces, or both
+# in the initial one), and to judge its runs.
+#
+#   rc_loopback DEV ARGS...          one process, both QPs on DEV
+#   rc_test_pair DEVA DEVB ARGS...   server on DEVA in netns pa, client on
+#                                    DEVB in netns pb connecting to IP_A
+#   rc_pair SNS SDEV CNS CDEV IP ARGS...   the general form ("-": the
+#                                    initial namespace)
+#
+# Each sets RC_STATUS (the client's exit status, or the loopback's), and for
+# pairs RC_SERVER_STATUS, prints the output, and returns 0: judge the run
+# with rc_pass WHAT, or read RC_STATUS / RC_OUT for an expected failure.
+#
+#   rxe_initial_setup                rdma_rxe device rxe0 in the initial
+#                                    namespace (veth rxa, RXE_IP) for the
+#                                    baseline: stock rdma_rxe's UDP socket
+#                                    lives there only
+
+RC_PORT=${RC_PORT:-18520}
+RC_RUN_TIMEOUT=${RC_RUN_TIMEOUT:-100}
+RXE_NETDEV=rxa RXE_PEER=rxb RXE_IP=10.78.0.1
+
+rc_prog() { echo "$PRXE_TESTS/prxe_rc_test"; }
+
+# in_ns NS COMMAND...: run in network namespace NS ("-": this one).
+in_ns() {
+	local ns=$1
+	shift
+	if [ "$ns" = - ]; then
+		"$@"
+	else
+		ip netns exec "$ns" "$@"
+	fi
+}
+
+# rc_listening NS PORT: a TCP socket listens on PORT in NS.
+rc_listening() {
+	in_ns "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .
+}
+
+rc_loopback() {
+	local dev=$1
+	shift
+	echo "+ prxe_rc_test -d $dev loopback $*"
+	RC_STATUS=0
+	RC_OUT=$(timeout -k 5 "$RC_RUN_TIMEOUT" "$(rc_prog)" -d "$dev" "$@" \
+		loopback 2>&1) || RC_STATUS=$?
+	RC_SERVER_STATUS=
+	printf '%s\n' "$RC_OUT"
+	echo "+ exit $RC_STATUS"
+	return 0
+}
+
+rc_pair() {
+	local sns=$1 sdev=$2 cns=$3 cdev=$4 ip=$5 slog=/tmp/rc-server.log
+	local spid i snet=() cnet=()
+	shift 5
+	[ "$sns" = - ] || snet=(ip netns exec "$sns")
+	[ "$cns" = - ] || cnet=(ip netns exec "$cns")
+	echo "+ [$sns] prxe_rc_test -d $sdev -p $RC_PORT server"
+	timeout -k 5 "$RC_RUN_TIMEOUT" "${snet[@]}" "$(rc_prog)" -d "$sdev" \
+		-p "$RC_PORT" server >"$slog" 2>&1 &
+	spid=$!
+	# Wait for the server's socket, not a fixed time; stop if it died.
+	for i in $(seq 200); do
+		rc_listening "$sns" "$RC_PORT" && break
+		exited "$spid" && break
+		sleep 0.05
+	done
+	echo "+ [$cns] prxe_rc_test -d $cdev -p $RC_PORT client $ip $*"
+	RC_STATUS=0
+	if rc_listening "$sns" "$RC_PORT"; then
+		RC_OUT=$(timeout -k 5 "$RC_RUN_TIMEOUT" "${cnet[@]}" "$(rc_prog)" \
+			-d "$cdev" -p "$RC_PORT" client "$ip" "$@" 2>&1) ||
+			RC_STATUS=$?
+	else
+		RC_OUT="rc_pair: the server never listened on port $RC_PORT"
+		RC_STATUS=1
+	fi
+	# The server ends with the client's connection; do not let a client
+	# that failed early leave it waiting for one.
+	for i in $(seq 200); do
+		exited "$spid" && break
+		sleep 0.1
+	done
+	exited "$spid" || {
+		kill "$spid" 2>/dev/null
+		RC_OUT="$RC_OUT
+rc_pair: the server did not finish within 20 s of the client; killed"
+	}
+	RC_SERVER_STATUS=0
+	wait "$spid" || RC_SERVER_STATUS=$?
+	RC_OUT="$RC_OUT
+$(sed 's/^/server| /' "$slog")"
+	printf '%s\n' "$RC_OUT"
+	echo "+ exit: client $RC_STATUS, server $RC_SERVER_STATUS"
+	return 0
+}
+
+rc_test_pair() {
+	local deva=$1 devb=$2
+	shift 2
+	rc_pair "$NS_A" "$deva" "$NS_B" "$devb" "$IP_A" "$@"
+}
+
+# rc_pass WHAT: the last run passed at every end, each saying PASS.
+rc_pass() {
+	local why
+	if [ "$RC_STATUS" != 0 ] || [ "${RC_SERVER_STATUS:-0}" != 0 ]; then
+		why=$(grep -E -m 2 'FAIL:|UNSUPPORTED:' <<<"$RC_OUT" | tr '\n' ' ')
+		fail "$1: exit ${RC_STATUS}${RC_SERVER_STATUS:+ (server $RC_SERVER_STATUS)}: ${why:-$(tail -n 2 <<<"$RC_OUT")}"
+	fi
+	grep -q 'PASS:' <<<"$RC_OUT" || fail "$1: no PASS line"
+	echo "ok: $1"
+}
+
+# rc_unsupported_or_pass WHAT: exit 77 is a SKIP with the tester's reason.
+rc_unsupported_or_pass() {
+	if [ "$RC_STATUS" = 77 ] || [ "${RC_SERVER_STATUS:-0}" = 77 ]; then
+		skip "$1: $(grep -m 1 -o 'UNSUPPORTED: .*' <<<"$RC_OUT")"
+	fi
+	rc_pass "$1"
+}
+
+# rc_gid_ready DEV IP: DEV's GID table holds the RoCEv2 GID of IPv4 IP.
+rc_gid_ready() {
+	local dev=$1 hex g i
+	hex=$(printf '%02x%02x:%02x%02x' ${2//./ })
+	for i in /sys/class/infiniband/"$dev"/ports/1/gids/*; do
+		g=$(cat "$i" 2>/dev/null) || continue
+		[ "$g" = "0000:0000:0000:0000:0000:ffff:$hex" ] || continue
+		[ "$(cat /sys/class/infiniband/"$dev"/ports/1/gid_attrs/types/"$(basename "$i")" 2>/dev/null)" = "RoCE v2" ] &&
+			return 0
+	done
+	return 1
+}
+
+# rc_port_active DEV
+rc_port_active() {
+	grep -q ACTIVE "/sys/class/infiniband/$1/ports/1/state" 2>/dev/null
+}
+
+rxe_initial_setup() {
+	ip link del "$RXE_NETDEV" 2>/dev/null
+	run "veth $RXE_NETDEV/$RXE_PEER in the initial namespace" \
+		ip link add "$RXE_NETDEV" type veth peer name "$RXE_PEER"
+	run "address $RXE_IP" ip addr add "$RXE_IP/24" dev "$RXE_NETDEV"
+	run "$RXE_NETDEV up" ip link set "$RXE_NETDEV" up
+	run "$RXE_PEER up" ip link set "$RXE_PEER" up
+	run "rdma_rxe device rxe0" rdma link add rxe0 type rxe netdev "$RXE_NETDEV"
+	wait_for 10 "rxe0 port active" rc_port_active rxe0
+	wait_for 10 "rxe0 has the RoCEv2 GID of $RXE_IP" rc_gid_ready rxe0 "$RXE_IP"
+}
+
+rxe_initial_cleanup() {
+	rdma link delete rxe0 2>/dev/null
+	ip link del "$RXE_NETDEV" 2>/dev/null
+	return 0
+}
