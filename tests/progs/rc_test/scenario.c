@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * prxe_rc_test: error scenarios, each asserting exact completion
+ * statuses and untouched memory, and the dispatch of a run.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rc_test.h"
+
+/* The size of the messages of the scenarios: the largest -s, or 4096. */
+uint32_t scen_size(const struct cfg *c)
+{
+	uint32_t m = max_size(c);
+
+	return c->flags & CF_SIZES_GIVEN && m ? m : DEFAULT_SCEN_SIZE;
+}
+
+/* Requester: a work request for @m in slot @k, signaled. */
+static void scen_wr(struct sess *s, struct wr_desc *w, enum op op,
+		    const struct msg *m, unsigned int k)
+{
+	struct ep *ep = s->req;
+	struct layout l;
+
+	layout_split(&l, s->c->offset, m->size, s->c->nsge, false);
+	poison(s, ep, (size_t)k * s->stride,
+	       slot_extent(s->c, s->stride, m->size));
+	fill_message(s, ep, k, &l, m);
+	memset(w, 0, sizeof(*w));
+	w->op = op;
+	w->wr_id = m->id;
+	w->flags = IBV_SEND_SIGNALED;
+	w->nsge = l.n;
+	layout_sges(s, ep, k, &l, w->sge);
+	w->raddr = ep->remote.addr + (uint64_t)k * s->stride + s->c->offset;
+	w->rkey = ep->remote.rkey;
+}
+
+/* @n completions: the first with @first, the rest flushed. */
+static int expect_error_then_flush(struct sess *s, const struct wr_desc *w,
+				   unsigned int n, enum ibv_wc_status first)
+{
+	struct wc_expect e[8];
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		e[i] = (struct wc_expect){
+			.wr_id = w[i].wr_id,
+			.status = i ? IBV_WC_WR_FLUSH_ERR : first,
+			.opcode = -1, .byte_len = -1,
+		};
+	if (expect_completions(s, s->req, e, n, "requester completions"))
+		return -1;
+	return expect_qp_state(s->req, IBV_QPS_ERR);
+}
+
+static void resp_poison_all(struct sess *s)
+{
+	poison(s, s->resp, 0, s->resp->map_len);
+}
+
+/*
+ * Responder: its buffer, MR and tail, still holds only poison, but for
+ * [skip, skip + skip_len) where a receive may have taken part of a message.
+ */
+static int resp_untouched_but(struct sess *s, size_t skip, size_t skip_len,
+			      const char *what)
+{
+	struct vctx v = { .s = s, .ep = s->resp };
+	struct region r = { 0, skip, EXP_POISON, 0, NULL, what };
+
+	if (skip && region_check(&v, &r))
+		return -1;
+	r.off = skip + skip_len;
+	r.len = s->resp->map_len - r.off;
+	return region_check(&v, &r);
+}
+
+static int resp_untouched(struct sess *s, const char *what)
+{
+	return resp_untouched_but(s, 0, 0, what);
+}
+
+/*
+ * bad_rkey: a WRITE with a wrong rkey fails with IBV_WC_REM_ACCESS_ERR, the
+ * WRITEs posted after it are flushed, the requester's QP is in error, and
+ * nothing was written at the responder.
+ */
+static int scen_bad_rkey(struct sess *s)
+{
+	const struct phase_opts po = { .rnr_retry = 7 };
+	struct wr_desc w[4];
+	unsigned int k;
+	int rc;
+
+	rc = phase_begin(s, &po);
+	if (rc)
+		return rc;
+	if (s->resp)
+		resp_poison_all(s);
+	rc = step(s, STEP_READY, false, 0);
+	if (rc)
+		return rc;
+	if (s->req) {
+		for (k = 0; k < 4; k++) {
+			struct msg m = { k + 1, scen_size(s->c) };
+
+			scen_wr(s, &w[k], OP_WRITE, &m, k);
+		}
+		w[0].rkey ^= 0x5a;
+		info(s->req->role, "WRITE with rkey 0x%x (the MR's is 0x%x), then 3 WRITEs",
+		     w[0].rkey, s->req->remote.rkey);
+		rc = post_wrs(s, s->req, w, 4);
+		if (!rc)
+			rc = expect_error_then_flush(s, w, 4, IBV_WC_REM_ACCESS_ERR);
+	}
+	rc = step(s, STEP_DONE, true, rc);
+	if (rc)
+		return rc;
+	if (s->resp)
+		rc = resp_untouched(s, "responder memory after a rejected WRITE");
+	rc = step(s, STEP_RESULT, false, rc);
+	if (!rc)
+		rc = phase_end(s);
+	return rc;
+}
+
+/*
+ * rnr: a SEND with no receive posted and rnr_retry 0 fails with
+ * IBV_WC_RNR_RETRY_EXC_ERR, the next SEND is flushed, and the responder
+ * sees no completion.
+ */
+static int scen_rnr(struct sess *s)
+{
+	const struct phase_opts po = { .rnr_retry = 0 };
+	struct wr_desc w[2];
+	unsigned int k;
+	int rc;
+
+	rc = phase_begin(s, &po);
+	if (rc)
+		return rc;
+	if (s->resp)
+		resp_poison_all(s);
+	rc = step(s, STEP_READY, false, 0);
+	if (rc)
+		return rc;
+	if (s->req) {
+		for (k = 0; k < 2; k++) {
+			struct msg m = { k + 1, scen_size(s->c) };
+
+			scen_wr(s, &w[k], OP_SEND, &m, k);
+		}
+		info(s->req->role, "2 SENDs, no receive posted, rnr_retry 0");
+		rc = post_wrs(s, s->req, w, 2);
+		if (!rc)
+			rc = expect_error_then_flush(s, w, 2,
+						     IBV_WC_RNR_RETRY_EXC_ERR);
+	}
+	rc = step(s, STEP_DONE, true, rc);
+	if (rc)
+		return rc;
+	if (s->resp) {
+		rc = cq_expect_quiet(s->resp, QUIET_WAIT_MS,
+				     "responder without receives");
+		if (!rc)
+			rc = resp_untouched(s, "responder memory after RNR");
+	}
+	rc = step(s, STEP_RESULT, false, rc);
+	if (!rc)
+		rc = phase_end(s);
+	return rc;
+}
+
+/* too_long, part 1: a SEND one byte longer than the posted receive. */
+static int scen_send_too_long(struct sess *s)
+{
+	const struct phase_opts po = { .rnr_retry = 7 };
+	uint32_t size = scen_size(s->c);
+	struct ibv_recv_wr rwr[2];
+	struct ibv_sge sge[2][MAX_SGE];
+	struct layout rl;
+	struct wr_desc w[2];
+	struct wc_expect e[2];
+	unsigned int k;
+	int rc;
+
+	rc = phase_begin(s, &po);
+	if (rc)
+		return rc;
+	recv_layout(s, size, &rl);
+	if (s->resp) {
+		resp_poison_all(s);
+		memset(rwr, 0, sizeof(rwr));
+		for (k = 0; k < 2; k++) {
+			layout_sges(s, s->resp, k, &rl, sge[k]);
+			rwr[k].wr_id = RECV_TAG | k;
+			rwr[k].sg_list = sge[k];
+			rwr[k].num_sge = rl.n;
+		}
+		rc = post_recvs(s->resp, rwr, 2);
+	}
+	rc = step(s, STEP_READY, false, rc);
+	if (rc)
+		return rc;
+	if (s->req) {
+		struct msg m0 = { 1, size + 1 }, m1 = { 2, size };
+
+		scen_wr(s, &w[0], OP_SEND, &m0, 0);
+		scen_wr(s, &w[1], OP_SEND, &m1, 1);
+		info(s->req->role, "SEND of %u bytes into a receive of %u, then a SEND of %u",
+		     size + 1, size, size);
+		rc = post_wrs(s, s->req, w, 2);
+		if (!rc)
+			rc = expect_error_then_flush(s, w, 2, IBV_WC_REM_INV_REQ_ERR);
+	}
+	rc = step(s, STEP_DONE, true, rc);
+	if (rc)
+		return rc;
+	if (s->resp) {
+		struct vctx v = { .s = s, .ep = s->resp };
+
+		e[0] = (struct wc_expect){ .wr_id = RECV_TAG | 0,
+					   .status = IBV_WC_LOC_LEN_ERR };
+		e[1] = (struct wc_expect){ .wr_id = RECV_TAG | 1,
+					   .status = IBV_WC_WR_FLUSH_ERR };
+		rc = expect_completions(s, s->resp, e, 2, "responder completions");
+		/* The receive may hold part of the message; nothing else may. */
+		for (k = 0; !rc && k < 2; k++) {
+			v.slot = k;
+			rc = verify_slot(&v, &rl, size, s->stride, true);
+		}
+		if (!rc)
+			rc = resp_untouched_but(s, 0, 2 * (size_t)s->stride,
+						"responder memory outside the receives");
+		if (!rc)
+			rc = expect_qp_state(s->resp, IBV_QPS_ERR);
+	}
+	rc = step(s, STEP_RESULT, false, rc);
+	if (!rc)
+		rc = phase_end(s);
+	return rc;
+}
+
+/*
+ * A work request (@op) whose range straddles the end of an MR: the
+ * responder's (@remote: expected IBV_WC_REM_ACCESS_ERR) or the requester's
+ * own (expected IBV_WC_LOC_PROT_ERR).  The buffer goes on past the MR, so
+ * the range is valid memory, only not registered.
+ */
+static int scen_beyond_mr(struct sess *s, enum op op, bool remote)
+{
+	const struct phase_opts po = { .rnr_retry = 7 };
+	uint32_t size = scen_size(s->c), len = size < TAIL ? size : TAIL;
+	struct ibv_recv_wr rwr = { 0 };
+	struct ibv_sge rsge;
+	struct wr_desc w[2];
+	int rc;
+
+	rc = phase_begin(s, &po);
+	if (rc)
+		return rc;
+	if (s->resp) {
+		resp_poison_all(s);
+		if (ops[op].recv) {
+			/* Room for the message, should it come: slot 2. */
+			rsge = (struct ibv_sge){
+				(uintptr_t)s->resp->buf + 2 * (size_t)s->stride,
+				s->stride, s->resp->mr->lkey };
+			rwr.wr_id = RECV_TAG;
+			rwr.sg_list = &rsge;
+			rwr.num_sge = 1;
+			rc = post_recvs(s->resp, &rwr, 1);
+		}
+	}
+	rc = step(s, STEP_READY, false, rc);
+	if (rc)
+		return rc;
+	if (s->req) {
+		struct msg m0 = { 1, len }, m1 = { 2, len };
+		uint64_t end;
+
+		scen_wr(s, &w[0], op, &m0, 0);
+		scen_wr(s, &w[1], op, &m1, 1);
+		if (remote) {
+			end = s->req->remote.addr + s->req->remote.len;
+			w[0].raddr = end - len / 2;
+		} else {
+			/* One SGE: half inside the MR, half after it. */
+			end = (uintptr_t)s->req->buf + s->req->mr_len;
+			pattern_fill((uint8_t *)(uintptr_t)(end - len / 2),
+				     data_key(s->c->seed, m0.id), 0, len);
+			w[0].nsge = 1;
+			w[0].sge[0] = (struct ibv_sge){ end - len / 2, len,
+							s->req->mr->lkey };
+		}
+		info(s->req->role, "%s of %u bytes from %u bytes before the end of the %s MR",
+		     ops[op].name, len, len / 2, remote ? "responder's" : "local");
+		rc = post_wrs(s, s->req, w, 2);
+		if (!rc)
+			rc = expect_error_then_flush(s, w, 2, remote ?
+						     IBV_WC_REM_ACCESS_ERR :
+						     IBV_WC_LOC_PROT_ERR);
+	}
+	rc = step(s, STEP_DONE, true, rc);
+	if (rc)
+		return rc;
+	if (s->resp) {
+		/*
+		 * A local error is the requester's own: the responder sees no
+		 * completion.  The packets before the bad part may have been
+		 * placed in the receive (slot 2); nothing may be elsewhere.
+		 */
+		if (!remote)
+			rc = cq_expect_quiet(s->resp, QUIET_WAIT_MS,
+					     "responder of a failed local request");
+		if (!rc && remote)
+			rc = resp_untouched(s, "responder memory after a WRITE beyond its MR");
+		else if (!rc)
+			rc = resp_untouched_but(s, 2 * (size_t)s->stride, s->stride,
+						"responder memory outside the receive");
+	}
+	rc = step(s, STEP_RESULT, false, rc);
+	if (!rc)
+		rc = phase_end(s);
+	return rc;
+}
+
+static int scen_too_long(struct sess *s)
+{
+	int rc = scen_send_too_long(s);
+
+	if (!rc)
+		rc = scen_beyond_mr(s, OP_WRITE, true);
+	return rc;
+}
+
+static void destroy_alarm(int sig)
+{
+	static const char msg[] = PROG ": FAIL: ibv_destroy_qp has not returned within the timeout\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(EXIT_FAIL);
+	_exit(EXIT_FAIL);
+}
+
+/* Destroy @ep's QP and CQ, which must take less than the timeout. */
+static int destroy_bounded(struct sess *s, struct ep *ep, const char *what)
+{
+	unsigned int secs = (s->c->timeout_ms + 999) / 1000;
+	uint64_t ns = 0;
+	int rc;
+
+	signal(SIGALRM, destroy_alarm);
+	alarm(secs);
+	rc = ep_phase_end(ep, &ns);
+	alarm(0);
+	info(ep->role, "destroyed the QP with %s: %.1f ms", what, ns / 1e6);
+	if (!rc && ns > (uint64_t)s->c->timeout_ms * 1000000)
+		rc = fail(ep->role, "ibv_destroy_qp took %.1f s", ns / 1e9);
+	return rc;
+}
+
+/*
+ * destroy_inflight: destroy the QPs with work outstanding (both ends, the
+ * requester first); it must return within the timeout.  Then a new QP
+ * pair must carry a verified batch.
+ */
+static int scen_destroy_inflight(struct sess *s)
+{
+	const struct phase_opts po = { .rnr_retry = 7 };
+	const struct cfg *c = s->c;
+	struct wr_desc w[MAX_DEPTH];
+	struct batch b = { 0 };
+	char what[96];
+	unsigned int k;
+	int rc;
+
+	for (k = 0; k < s->depth; k++)
+		b.m[b.n++] = (struct msg){ k + 1, ops[c->op].atomic ? 8 :
+					   scen_size(c) };
+	rc = phase_begin(s, &po);
+	if (rc)
+		return rc;
+	if (s->resp)
+		rc = resp_prepare(s, &b);
+	rc = step(s, STEP_READY, false, rc);
+	if (rc)
+		return rc;
+	if (s->req) {
+		for (k = 0; k < b.n; k++) {
+			struct layout l;
+
+			req_layout(s, &b.m[k], &l);
+			scen_wr(s, &w[k], c->op, &b.m[k], k);
+			w[k].nsge = l.n;
+			layout_sges(s, s->req, k, &l, w[k].sge);
+			w[k].raddr = remote_addr(s, s->req, k);
+			w[k].imm = imm_of(c->seed, b.m[k].id);
+		}
+		rc = post_wrs(s, s->req, w, b.n);
+		snprintf(what, sizeof(what), "%u %s WRs of %u bytes posted",
+			 b.n, ops[c->op].name, b.m[0].size);
+		if (!rc)
+			rc = destroy_bounded(s, s->req, what);
+	}
+	rc = step(s, STEP_DONE, true, rc);
+	if (rc)
+		return rc;
+	if (s->resp)
+		rc = destroy_bounded(s, s->resp, ops[c->op].recv || c->op == OP_WRITE ?
+				     "receives posted" : "RDMA in flight");
+	rc = step(s, STEP_RESULT, false, rc);
+	if (rc)
+		return rc;
+
+	/* The device is still good: a new QP pair, a verified batch. */
+	for (k = 0; k < b.n; k++)
+		b.m[k].id += b.n;
+	rc = phase_begin(s, &po);
+	if (!rc)
+		rc = run_batch(s, &b);
+	if (!rc)
+		rc = phase_end(s);
+	if (!rc)
+		info(s->req ? s->req->role : s->resp->role,
+		     "PASS: a new QP pair carried %u verified %s messages", b.n,
+		     ops[c->op].name);
+	return rc;
+}
+
+int run_session(struct sess *s)
+{
+	const char *role = s->req ? s->req->role : s->resp->role;
+	int rc;
+
+	switch (s->c->scenario) {
+	case SCEN_BAD_RKEY:
+		rc = scen_bad_rkey(s);
+		break;
+	case SCEN_RNR:
+		rc = scen_rnr(s);
+		break;
+	case SCEN_TOO_LONG:
+		rc = scen_too_long(s);
+		break;
+	case SCEN_SEND_TOO_LONG:
+		rc = scen_send_too_long(s);
+		break;
+	case SCEN_WRITE_TOO_LONG:
+		rc = scen_beyond_mr(s, OP_WRITE, true);
+		break;
+	case SCEN_LOCAL_LEN:
+		rc = scen_beyond_mr(s, OP_SEND, false);
+		break;
+	case SCEN_DESTROY_INFLIGHT:
+		return scen_destroy_inflight(s);
+	default:
+		return run_transfers(s);
+	}
+	if (!rc)
+		info(role, "PASS: scenario %s", scen_names[s->c->scenario]);
+	return rc;
+}

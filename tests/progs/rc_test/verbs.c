@@ -1,0 +1,759 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * prxe_rc_test: endpoints (device, PD, buffer, MR), completions, QP
+ * phases (a CQ and a connected QP pair) and posting work requests.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <endian.h>
+
+#include "rc_test.h"
+
+/* ------------------------------------------------------------------------
+ * Endpoints: one side's verbs resources
+ */
+
+static const char *mtu_str(uint32_t mtu)
+{
+	static const char *const names[] = {
+		[IBV_MTU_256] = "256", [IBV_MTU_512] = "512",
+		[IBV_MTU_1024] = "1024", [IBV_MTU_2048] = "2048",
+		[IBV_MTU_4096] = "4096",
+	};
+
+	return mtu <= IBV_MTU_4096 && names[mtu] ? names[mtu] : "?";
+}
+
+static struct ibv_device *find_device(const char *name, struct ibv_device **list,
+				      int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), name))
+			return list[i];
+	return NULL;
+}
+
+static bool gid_is_v4mapped(const union ibv_gid *g)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(g->raw, prefix, sizeof(prefix));
+}
+
+/* The GID to use: -g, or the first RoCEv2 IPv4 one, or the first RoCEv2. */
+static int choose_gid(struct ep *ep, int wanted)
+{
+	struct ibv_gid_entry e;
+	int i, v2 = -1;
+
+	if (wanted >= 0)
+		return wanted;
+	for (i = 0; i < ep->port_attr.gid_tbl_len; i++) {
+		if (ibv_query_gid_ex(ep->ctx, ep->ib_port, i, &e, 0))
+			continue;
+		if (e.gid_type != IBV_GID_TYPE_ROCE_V2)
+			continue;
+		if (gid_is_v4mapped(&e.gid))
+			return i;
+		if (v2 < 0)
+			v2 = i;
+	}
+	return v2 >= 0 ? v2 : 0;
+}
+
+static int check_caps(struct ep *ep, const struct cfg *c, bool requester)
+{
+	const struct op_desc *d = &ops[c->op];
+	const struct ibv_odp_caps *odp = &ep->dev_attr.odp_caps;
+	uint32_t need;
+
+	if ((int)c->nsge > ep->dev_attr.orig_attr.max_sge)
+		return unsupported(ep->role, "%u SGEs asked, device max_sge %d",
+				   c->nsge, ep->dev_attr.orig_attr.max_sge);
+	if (d->atomic && ep->dev_attr.orig_attr.atomic_cap == IBV_ATOMIC_NONE)
+		return unsupported(ep->role, "device has no atomics (atomic_cap NONE)");
+	if (c->flags & CF_ODP) {
+		if (!(odp->general_caps & IBV_ODP_SUPPORT))
+			return unsupported(ep->role, "device reports no ODP support");
+		need = requester ? d->odp_req : d->odp_resp;
+		if ((odp->per_transport_caps.rc_odp_caps & need) != need)
+			return unsupported(ep->role,
+					   "RC ODP caps 0x%x lack 0x%x needed for %s",
+					   odp->per_transport_caps.rc_odp_caps,
+					   need, d->name);
+	}
+	return 0;
+}
+
+static int buffer_alloc(struct ep *ep, const char *file, off_t file_off)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	if (!file) {
+		if (posix_memalign(&p, 4096, ep->map_len))
+			return fail(ep->role, "cannot allocate %zu bytes", ep->map_len);
+		ep->buf = p;
+		return 0;
+	}
+	fd = open(file, O_RDWR | O_CREAT, 0600);
+	if (fd < 0)
+		return fail(ep->role, "open %s: %s", file, strerror(errno));
+	if (fstat(fd, &st) || (st.st_size < (off_t)(file_off + ep->map_len) &&
+			       ftruncate(fd, file_off + ep->map_len))) {
+		fail(ep->role, "cannot size %s to %zu bytes: %s", file,
+		     (size_t)(file_off + ep->map_len), strerror(errno));
+		close(fd);
+		return -1;
+	}
+	p = mmap(NULL, ep->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 file_off);
+	close(fd);
+	if (p == MAP_FAILED)
+		return fail(ep->role, "mmap %s: %s", file, strerror(errno));
+	ep->buf = p;
+	ep->mmapped = true;
+	return 0;
+}
+
+/*
+ * Open the device and set up what lives for the whole run: PD, completion
+ * channel, buffer and MR.  CQ and QP are per phase (phase_begin()).
+ */
+int ep_open(struct ep *ep, const struct opts *o, const struct cfg *c,
+	    size_t mr_len, off_t file_off, bool requester)
+{
+	struct ibv_device **list;
+	struct ibv_device *dev;
+	unsigned int access;
+	int n, ret;
+
+	list = ibv_get_device_list(&n);
+	if (!list)
+		return fail(ep->role, "ibv_get_device_list: %s", strerror(errno));
+	dev = find_device(o->dev, list, n);
+	if (!dev) {
+		fail(ep->role, "no RDMA device named %s (%d devices)", o->dev, n);
+		ibv_free_device_list(list);
+		return -1;
+	}
+	ep->ctx = ibv_open_device(dev);
+	ibv_free_device_list(list);
+	if (!ep->ctx)
+		return fail(ep->role, "ibv_open_device %s: %s", o->dev, strerror(errno));
+
+	ep->ib_port = o->ib_port;
+	if (ibv_query_device_ex(ep->ctx, NULL, &ep->dev_attr))
+		return fail(ep->role, "ibv_query_device_ex: %s", strerror(errno));
+	if (ibv_query_port(ep->ctx, ep->ib_port, &ep->port_attr))
+		return fail(ep->role, "ibv_query_port %d: %s", ep->ib_port,
+			    strerror(errno));
+	if (ep->port_attr.state != IBV_PORT_ACTIVE)
+		return fail(ep->role, "port %d of %s is %s, not ACTIVE", ep->ib_port,
+			    o->dev, ibv_port_state_str(ep->port_attr.state));
+	ret = check_caps(ep, c, requester);
+	if (ret)
+		return ret;
+	ep->gid_index = choose_gid(ep, o->gid_index);
+	if (ibv_query_gid(ep->ctx, ep->ib_port, ep->gid_index, &ep->local.gid))
+		return fail(ep->role, "ibv_query_gid %d: %s", ep->gid_index,
+			    strerror(errno));
+
+	ep->pd = ibv_alloc_pd(ep->ctx);
+	if (!ep->pd)
+		return fail(ep->role, "ibv_alloc_pd: %s", strerror(errno));
+	if (c->flags & CF_EVENTS) {
+		ep->chan = ibv_create_comp_channel(ep->ctx);
+		if (!ep->chan)
+			return fail(ep->role, "ibv_create_comp_channel: %s",
+				    strerror(errno));
+		n = fcntl(ep->chan->fd, F_GETFL);
+		if (fcntl(ep->chan->fd, F_SETFL, n | O_NONBLOCK))
+			return fail(ep->role, "completion channel O_NONBLOCK: %s",
+				    strerror(errno));
+	}
+
+	ep->mr_len = mr_len;
+	ep->map_len = mr_len + TAIL;
+	if (buffer_alloc(ep, o->mmap_file, file_off))
+		return -1;
+	access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+		 IBV_ACCESS_REMOTE_READ;
+	if (ops[c->op].atomic)
+		access |= IBV_ACCESS_REMOTE_ATOMIC;
+	if (c->flags & CF_ODP)
+		access |= IBV_ACCESS_ON_DEMAND;
+	ep->mr = ibv_reg_mr(ep->pd, ep->buf, ep->mr_len, access);
+	if (!ep->mr) {
+		ret = errno;
+		if (ret == EOPNOTSUPP)
+			return unsupported(ep->role, "ibv_reg_mr of %zu bytes%s%s%s: %s",
+					   ep->mr_len, o->mmap_file ? " of a mapping of " : "",
+					   o->mmap_file ? o->mmap_file : "",
+					   c->flags & CF_ODP ? " (ODP)" : "", strerror(ret));
+		return fail(ep->role, "ibv_reg_mr of %zu bytes%s%s: %s", ep->mr_len,
+			    o->mmap_file ? " of a mapping of " : "",
+			    o->mmap_file ? o->mmap_file : "", strerror(ret));
+	}
+	ep->local.rkey = ep->mr->rkey;
+	ep->local.addr = (uintptr_t)ep->buf;
+	ep->local.len = ep->mr_len;
+	ep->local.mtu = ep->port_attr.active_mtu;
+	dbg(ep->role, "%s port %d, GID index %d, active MTU %s, MR %zu bytes at %p rkey 0x%x",
+	    o->dev, ep->ib_port, ep->gid_index, mtu_str(ep->local.mtu),
+	    ep->mr_len, (void *)ep->buf, ep->mr->rkey);
+	return 0;
+}
+
+void ep_close(struct ep *ep)
+{
+	if (ep->qp)
+		ibv_destroy_qp(ep->qp);
+	if (ep->cq)
+		ibv_destroy_cq(ep->cq);
+	if (ep->mr)
+		ibv_dereg_mr(ep->mr);
+	if (ep->buf) {
+		if (ep->mmapped)
+			munmap(ep->buf, ep->map_len);
+		else
+			free(ep->buf);
+	}
+	if (ep->chan)
+		ibv_destroy_comp_channel(ep->chan);
+	if (ep->pd)
+		ibv_dealloc_pd(ep->pd);
+	if (ep->ctx)
+		ibv_close_device(ep->ctx);
+	memset(ep, 0, sizeof(*ep));
+}
+
+/* ------------------------------------------------------------------------
+ * Completions
+ */
+
+static const char *wc_opcode_str(int op)
+{
+	switch (op) {
+	case IBV_WC_SEND: return "SEND";
+	case IBV_WC_RDMA_WRITE: return "RDMA_WRITE";
+	case IBV_WC_RDMA_READ: return "RDMA_READ";
+	case IBV_WC_COMP_SWAP: return "COMP_SWAP";
+	case IBV_WC_FETCH_ADD: return "FETCH_ADD";
+	case IBV_WC_RECV: return "RECV";
+	case IBV_WC_RECV_RDMA_WITH_IMM: return "RECV_RDMA_WITH_IMM";
+	default: return "?";
+	}
+}
+
+static void wc_dump(const char *role, const struct ibv_wc *wc)
+{
+	fprintf(stderr, "%s: %s: the completion: wr_id 0x%" PRIx64 " status %s (%d) opcode %s (%d) vendor_err 0x%x byte_len %u imm 0x%x qp_num 0x%x wc_flags 0x%x\n",
+		PROG, role, wc->wr_id, ibv_wc_status_str(wc->status), wc->status,
+		wc_opcode_str(wc->opcode), wc->opcode, wc->vendor_err,
+		wc->byte_len, be32toh(wc->imm_data), wc->qp_num, wc->wc_flags);
+}
+
+void cq_drain_events(struct ep *ep)
+{
+	struct ibv_cq *cq;
+	void *cq_ctx;
+
+	if (!ep->chan)
+		return;
+	while (!ibv_get_cq_event(ep->chan, &cq, &cq_ctx)) {
+		ibv_ack_cq_events(cq, 1);
+		ep->armed = false;
+	}
+}
+
+int cq_arm(struct ep *ep, bool solicited_only)
+{
+	if (ibv_req_notify_cq(ep->cq, solicited_only))
+		return fail(ep->role, "ibv_req_notify_cq: %s", strerror(errno));
+	ep->armed = true;
+	return 0;
+}
+
+/* Wait up to @ms for a completion event; 1 if one came, 0 if not. */
+int cq_wait_event(struct ep *ep, int ms)
+{
+	struct pollfd pfd = { .fd = ep->chan->fd, .events = POLLIN };
+	struct ibv_cq *cq;
+	void *cq_ctx;
+	int ret;
+
+	do
+		ret = poll(&pfd, 1, ms);
+	while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return fail(ep->role, "poll on the completion channel: %s",
+			    strerror(errno));
+	if (!ret)
+		return 0;
+	if (ibv_get_cq_event(ep->chan, &cq, &cq_ctx)) {
+		if (errno == EAGAIN)
+			return 0;
+		return fail(ep->role, "ibv_get_cq_event: %s", strerror(errno));
+	}
+	if (cq != ep->cq)
+		return fail(ep->role, "completion event for another CQ");
+	ibv_ack_cq_events(cq, 1);
+	ep->armed = false;
+	ep->events++;
+	return 1;
+}
+
+/*
+ * Collect @want completions within the timeout: by busy polling, or with
+ * --events by sleeping on the completion channel (the CQ is armed, and
+ * polled again after arming so that no completion is missed).
+ */
+static int cq_collect(struct sess *s, struct ep *ep, struct ibv_wc *wc,
+		      unsigned int want, const char *what)
+{
+	uint64_t deadline = deadline_after(s->c->timeout_ms);
+	unsigned int got = 0;
+	int n;
+
+	while (got < want) {
+		n = ibv_poll_cq(ep->cq, want - got, wc + got);
+		if (n < 0)
+			return fail(ep->role, "ibv_poll_cq: %d", n);
+		got += n;
+		if (got == want)
+			break;
+		if (!ms_left(deadline))
+			return fail(ep->role, "%s: %u of %u completions after %u ms",
+				    what, got, want, s->c->timeout_ms);
+		if (!ep->chan || n) {
+			if (!n)
+				sched_yield();
+			continue;
+		}
+		if (!ep->armed) {
+			if (cq_arm(ep, ep->solicited_only))
+				return -1;
+			continue;
+		}
+		if (cq_wait_event(ep, ms_left(deadline)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Nothing may complete for @ms. */
+int cq_expect_quiet(struct ep *ep, int ms, const char *what)
+{
+	uint64_t deadline = deadline_after(ms);
+	struct ibv_wc wc;
+	int n;
+
+	do {
+		n = ibv_poll_cq(ep->cq, 1, &wc);
+		if (n < 0)
+			return fail(ep->role, "ibv_poll_cq: %d", n);
+		if (n) {
+			fail(ep->role, "%s: expected no completion, got one", what);
+			wc_dump(ep->role, &wc);
+			return -1;
+		}
+		usleep(1000);
+	} while (ms_left(deadline));
+	return 0;
+}
+
+static int wc_check(struct ep *ep, const struct ibv_wc *wc,
+		    const struct wc_expect *e, unsigned int i, unsigned int n,
+		    const char *what)
+{
+	char where[160];
+
+	snprintf(where, sizeof(where), "%s: completion %u of %u", what, i + 1, n);
+	if (wc->status != e->status) {
+		fail(ep->role, "%s: status: expected %s, seen %s (vendor_err 0x%x)",
+		     where, ibv_wc_status_str(e->status),
+		     ibv_wc_status_str(wc->status), wc->vendor_err);
+		goto bad;
+	}
+	if (wc->wr_id != e->wr_id) {
+		fail(ep->role, "%s: wr_id: expected 0x%" PRIx64 ", seen 0x%" PRIx64,
+		     where, e->wr_id, wc->wr_id);
+		goto bad;
+	}
+	if (wc->qp_num != ep->qp->qp_num) {
+		fail(ep->role, "%s: qp_num: expected 0x%x, seen 0x%x", where,
+		     ep->qp->qp_num, wc->qp_num);
+		goto bad;
+	}
+	if (e->status != IBV_WC_SUCCESS)
+		return 0;	/* other fields are undefined for errors */
+	if (e->opcode >= 0 && (int)wc->opcode != e->opcode) {
+		fail(ep->role, "%s: opcode: expected %s, seen %s (%d)", where,
+		     wc_opcode_str(e->opcode), wc_opcode_str(wc->opcode),
+		     wc->opcode);
+		goto bad;
+	}
+	if (e->byte_len >= 0 && wc->byte_len != e->byte_len) {
+		fail(ep->role, "%s: byte_len: expected %" PRId64 ", seen %u", where,
+		     e->byte_len, wc->byte_len);
+		goto bad;
+	}
+	if (e->imm != IMM_ANY &&
+	    !!(wc->wc_flags & IBV_WC_WITH_IMM) != (e->imm == IMM_VALUE)) {
+		fail(ep->role, "%s: IBV_WC_WITH_IMM: expected %s, seen %s", where,
+		     e->imm == IMM_VALUE ? "set" : "clear",
+		     wc->wc_flags & IBV_WC_WITH_IMM ? "set" : "clear");
+		goto bad;
+	}
+	if (e->imm == IMM_VALUE && be32toh(wc->imm_data) != e->imm_data) {
+		fail(ep->role, "%s: imm_data: expected 0x%08x, seen 0x%08x", where,
+		     e->imm_data, be32toh(wc->imm_data));
+		goto bad;
+	}
+	return 0;
+bad:
+	wc_dump(ep->role, wc);
+	return -1;
+}
+
+/* Collect as many completions as @e describes and check each in order. */
+int expect_completions(struct sess *s, struct ep *ep,
+		       const struct wc_expect *e, unsigned int n,
+		       const char *what)
+{
+	struct ibv_wc wc[2 * MAX_DEPTH + 4];
+	unsigned int i;
+
+	if (cq_collect(s, ep, wc, n, what))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (wc_check(ep, &wc[i], &e[i], i, n, what))
+			return -1;
+	return 0;
+}
+
+int expect_qp_state(struct ep *ep, enum ibv_qp_state want)
+{
+	struct ibv_qp_init_attr init;
+	struct ibv_qp_attr attr;
+
+	if (ibv_query_qp(ep->qp, &attr, IBV_QP_STATE, &init))
+		return fail(ep->role, "ibv_query_qp: %s", strerror(errno));
+	if (attr.qp_state != want)
+		return fail(ep->role, "QP state: expected %d, seen %d", want,
+			    attr.qp_state);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Phases: a CQ and a connected QP pair
+ */
+
+static int qp_create(struct sess *s, struct ep *ep)
+{
+	const struct cfg *c = s->c;
+	struct ibv_qp_init_attr_ex a = {
+		.send_cq = ep->cq,
+		.recv_cq = ep->cq,
+		.qp_type = IBV_QPT_RC,
+		.cap = {
+			.max_send_wr = s->depth + 4,
+			.max_recv_wr = s->depth + 4,
+			.max_send_sge = c->nsge,
+			.max_recv_sge = c->nsge,
+			.max_inline_data = c->flags & CF_INLINE ? c->max_inline : 0,
+		},
+		.comp_mask = IBV_QP_INIT_ATTR_PD,
+		.pd = ep->pd,
+	};
+
+	if (c->flags & CF_EX) {
+		a.comp_mask |= IBV_QP_INIT_ATTR_SEND_OPS_FLAGS;
+		a.send_ops_flags = ops[c->op].send_ops | IBV_QP_EX_WITH_SEND;
+		if (c->scenario != SCEN_NONE)
+			a.send_ops_flags |= IBV_QP_EX_WITH_RDMA_WRITE;
+	}
+	ep->qp = ibv_create_qp_ex(ep->ctx, &a);
+	if (!ep->qp)
+		return fail(ep->role, "ibv_create_qp_ex (RC, %u WRs, %u SGEs, inline %u%s): %s",
+			    a.cap.max_send_wr, c->nsge, a.cap.max_inline_data,
+			    c->flags & CF_EX ? ", send_ops_flags" : "",
+			    strerror(errno));
+	ep->max_inline = a.cap.max_inline_data;
+	if (c->flags & CF_EX) {
+		ep->qpx = ibv_qp_to_qp_ex(ep->qp);
+		if (!ep->qpx)
+			return fail(ep->role, "ibv_qp_to_qp_ex: NULL");
+	}
+	return 0;
+}
+
+static int qp_to_init(struct ep *ep)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT,
+		.pkey_index = 0,
+		.port_num = ep->ib_port,
+		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE |
+				   IBV_ACCESS_REMOTE_READ |
+				   IBV_ACCESS_REMOTE_ATOMIC,
+	};
+
+	if (ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
+		return fail(ep->role, "modify QP to INIT: %s", strerror(errno));
+	return 0;
+}
+
+static int qp_connect(struct sess *s, struct ep *ep, const struct phase_opts *po)
+{
+	uint32_t mtu = s->c->mtu;
+	struct ibv_qp_attr a;
+	int ret;
+
+	if (!mtu)
+		mtu = ep->local.mtu < ep->remote.mtu ? ep->local.mtu : ep->remote.mtu;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = mtu;
+	a.dest_qp_num = ep->remote.qpn;
+	a.rq_psn = ep->remote.psn;
+	a.max_dest_rd_atomic = ep->dev_attr.orig_attr.max_qp_rd_atom;
+	a.min_rnr_timer = 1;	/* 0.01 ms: RNR retries come quickly */
+	a.ah_attr.is_global = 1;
+	a.ah_attr.grh.dgid = ep->remote.gid;
+	a.ah_attr.grh.sgid_index = ep->gid_index;
+	a.ah_attr.grh.hop_limit = 64;
+	a.ah_attr.port_num = ep->ib_port;
+	ret = ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+			    IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+			    IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER);
+	if (ret)
+		return fail(ep->role, "modify QP to RTR (MTU %s, dest QPN 0x%x): %s",
+			    mtu_str(mtu), ep->remote.qpn, strerror(ret));
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.sq_psn = ep->local.psn;
+	a.timeout = 14;		/* 67 ms */
+	a.retry_cnt = 7;
+	a.rnr_retry = po->rnr_retry;
+	a.max_rd_atomic = ep->dev_attr.orig_attr.max_qp_init_rd_atom;
+	ret = ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN |
+			    IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
+			    IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC);
+	if (ret)
+		return fail(ep->role, "modify QP to RTS: %s", strerror(ret));
+	dbg(ep->role, "QP 0x%x (PSN 0x%06x) connected to QP 0x%x (PSN 0x%06x), MTU %s",
+	    ep->local.qpn, ep->local.psn, ep->remote.qpn, ep->remote.psn,
+	    mtu_str(mtu));
+	return 0;
+}
+
+/* CQ and QP of one end, up to INIT; fills ep->local. */
+static int ep_phase_setup(struct sess *s, struct ep *ep)
+{
+	ep->cq = ibv_create_cq(ep->ctx, 2 * s->depth + 16, ep, ep->chan, 0);
+	if (!ep->cq)
+		return fail(ep->role, "ibv_create_cq: %s", strerror(errno));
+	ep->armed = false;
+	if (qp_create(s, ep) || qp_to_init(ep))
+		return -1;
+	ep->local.qpn = ep->qp->qp_num;
+	ep->local.psn = s->c->psn != PSN_RANDOM ? s->c->psn & 0xffffff :
+			(uint32_t)random() & 0xffffff;
+	return 0;
+}
+
+int phase_begin(struct sess *s, const struct phase_opts *po)
+{
+	int rc = 0;
+
+	if (s->req)
+		rc = ep_phase_setup(s, s->req);
+	if (!rc && s->resp)
+		rc = ep_phase_setup(s, s->resp);
+	if (s->sock >= 0) {
+		rc = exchange_qp_info(s, s->req ? s->req : s->resp, rc);
+	} else if (!rc) {
+		s->req->remote = s->resp->local;
+		s->resp->remote = s->req->local;
+	}
+	if (rc)
+		return rc;
+	if (s->req && qp_connect(s, s->req, po))
+		return -1;
+	if (s->resp && qp_connect(s, s->resp, po))
+		return -1;
+	return 0;
+}
+
+/* Destroy one end's QP and CQ; times the QP's destruction. */
+int ep_phase_end(struct ep *ep, uint64_t *qp_ns)
+{
+	uint64_t t0 = now_ns();
+	int ret;
+
+	if (ep->qp) {
+		ret = ibv_destroy_qp(ep->qp);
+		if (qp_ns)
+			*qp_ns = now_ns() - t0;
+		if (ret)
+			return fail(ep->role, "ibv_destroy_qp: %s", strerror(ret));
+		ep->qp = NULL;
+		ep->qpx = NULL;
+	}
+	if (ep->cq) {
+		cq_drain_events(ep);
+		ret = ibv_destroy_cq(ep->cq);
+		if (ret)
+			return fail(ep->role, "ibv_destroy_cq: %s", strerror(ret));
+		ep->cq = NULL;
+	}
+	return 0;
+}
+
+int phase_end(struct sess *s)
+{
+	int rc = 0;
+
+	if (s->req && ep_phase_end(s->req, NULL))
+		rc = -1;
+	if (s->resp && ep_phase_end(s->resp, NULL))
+		rc = -1;
+	return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Posting work requests
+ */
+
+static int post_classic(struct ep *ep, const struct wr_desc *d, unsigned int n)
+{
+	struct ibv_send_wr wr[MAX_DEPTH + 4], *bad = NULL;
+	unsigned int i;
+	int ret;
+
+	memset(wr, 0, sizeof(wr[0]) * n);
+	for (i = 0; i < n; i++) {
+		wr[i].wr_id = d[i].wr_id;
+		wr[i].opcode = ops[d[i].op].wr_opcode;
+		wr[i].send_flags = d[i].flags;
+		wr[i].sg_list = (struct ibv_sge *)d[i].sge;
+		wr[i].num_sge = d[i].nsge;
+		wr[i].next = i + 1 < n ? &wr[i + 1] : NULL;
+		if (ops[d[i].op].imm)
+			wr[i].imm_data = htobe32(d[i].imm);
+		if (ops[d[i].op].atomic) {
+			wr[i].wr.atomic.remote_addr = d[i].raddr;
+			wr[i].wr.atomic.rkey = d[i].rkey;
+			wr[i].wr.atomic.compare_add = d[i].compare_add;
+			wr[i].wr.atomic.swap = d[i].swap;
+		} else if (ops[d[i].op].remote) {
+			wr[i].wr.rdma.remote_addr = d[i].raddr;
+			wr[i].wr.rdma.rkey = d[i].rkey;
+		}
+	}
+	ret = ibv_post_send(ep->qp, wr, &bad);
+	if (ret)
+		return fail(ep->role, "ibv_post_send of %u WRs: %s (bad WR %td)", n,
+			    strerror(ret), bad ? bad - wr : -1);
+	return 0;
+}
+
+static int post_ex(struct ep *ep, const struct wr_desc *d, unsigned int n)
+{
+	struct ibv_qp_ex *qx = ep->qpx;
+	struct ibv_data_buf db[MAX_SGE];
+	unsigned int i, j;
+	int ret;
+
+	ibv_wr_start(qx);
+	for (i = 0; i < n; i++) {
+		qx->wr_id = d[i].wr_id;
+		qx->wr_flags = d[i].flags & ~IBV_SEND_INLINE;
+		switch (d[i].op) {
+		case OP_SEND:
+			ibv_wr_send(qx);
+			break;
+		case OP_SEND_IMM:
+			ibv_wr_send_imm(qx, htobe32(d[i].imm));
+			break;
+		case OP_WRITE:
+			ibv_wr_rdma_write(qx, d[i].rkey, d[i].raddr);
+			break;
+		case OP_WRITE_IMM:
+			ibv_wr_rdma_write_imm(qx, d[i].rkey, d[i].raddr,
+					      htobe32(d[i].imm));
+			break;
+		case OP_READ:
+			ibv_wr_rdma_read(qx, d[i].rkey, d[i].raddr);
+			break;
+		case OP_CMP_SWP:
+			ibv_wr_atomic_cmp_swp(qx, d[i].rkey, d[i].raddr,
+					      d[i].compare_add, d[i].swap);
+			break;
+		case OP_FETCH_ADD:
+			ibv_wr_atomic_fetch_add(qx, d[i].rkey, d[i].raddr,
+						d[i].compare_add);
+			break;
+		default:
+			break;
+		}
+		/* One piece: the single-buffer calls; else the list calls. */
+		if (d[i].flags & IBV_SEND_INLINE) {
+			for (j = 0; j < d[i].nsge; j++) {
+				db[j].addr = (void *)(uintptr_t)d[i].sge[j].addr;
+				db[j].length = d[i].sge[j].length;
+			}
+			if (d[i].nsge == 1)
+				ibv_wr_set_inline_data(qx, db[0].addr, db[0].length);
+			else
+				ibv_wr_set_inline_data_list(qx, d[i].nsge, db);
+		} else if (d[i].nsge == 1) {
+			ibv_wr_set_sge(qx, d[i].sge[0].lkey, d[i].sge[0].addr,
+				       d[i].sge[0].length);
+		} else {
+			ibv_wr_set_sge_list(qx, d[i].nsge, d[i].sge);
+		}
+	}
+	ret = ibv_wr_complete(qx);
+	if (ret)
+		return fail(ep->role, "ibv_wr_complete of %u WRs: %s", n,
+			    strerror(ret));
+	return 0;
+}
+
+int post_wrs(struct sess *s, struct ep *ep, const struct wr_desc *d,
+	     unsigned int n)
+{
+	return s->c->flags & CF_EX ? post_ex(ep, d, n) : post_classic(ep, d, n);
+}
+
+int post_recvs(struct ep *ep, struct ibv_recv_wr *wr, unsigned int n)
+{
+	struct ibv_recv_wr *bad = NULL;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++)
+		wr[i].next = i + 1 < n ? &wr[i + 1] : NULL;
+	ret = ibv_post_recv(ep->qp, wr, &bad);
+	if (ret)
+		return fail(ep->role, "ibv_post_recv of %u WRs: %s", n, strerror(ret));
+	return 0;
+}
