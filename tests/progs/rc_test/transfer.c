@@ -469,6 +469,11 @@ int run_transfers(struct sess *s)
 		b.index++;
 	}
 	secs = (now_ns() - t0) / 1e9;
+	/* Every completion was expected: none may be left over. */
+	if (!rc && s->req)
+		rc = cq_expect_quiet(s->req, 0, "requester CQ after the last batch");
+	if (!rc && s->resp)
+		rc = cq_expect_quiet(s->resp, 0, "responder CQ after the last batch");
 	free(list);
 	if (phase_end(s) && !rc)
 		rc = -1;
