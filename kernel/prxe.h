@@ -15,8 +15,10 @@
 #define PRXE_H
 
 #include <linux/list.h>
+#include <linux/xarray.h>
 #include <linux/netdevice.h>
 #include <rdma/ib_verbs.h>
+#include <rdma/uverbs_ioctl.h>
 #include <rdma/prxe-abi.h>
 
 #include "prxe_compat.h"
@@ -39,10 +41,24 @@ struct prxe_dev {
 
 	/* Last port state reported to ib_core consumers (under RTNL). */
 	enum ib_port_state	port_state;
+
+	/* prxe_net.c: the packet layer (set up by prxe_net_dev_add()) */
+	struct prxe_net_sock	*net_sock;	/* UDP 4791 of the netdev's netns */
+	struct prxe_counters __percpu *counters;	/* prxe_counters.h */
+
+	/* prxe_mr.c: memory regions by key index (key >> 8) */
+	struct xarray		mrs;
+	/* prxe_qp.c: queue pairs by QPN */
+	struct xarray		qps;
+	u32			next_qpn;
 };
 
 struct prxe_ucontext {
 	struct ib_ucontext	ibuc;
+};
+
+struct prxe_pd {
+	struct ib_pd		ibpd;
 };
 
 static inline struct prxe_dev *to_prxe_dev(struct ib_device *ibdev)
@@ -51,6 +67,7 @@ static inline struct prxe_dev *to_prxe_dev(struct ib_device *ibdev)
 }
 
 /* prxe_device.c: the ib_device of one prxe device */
+struct prxe_dev *prxe_get_dev_by_netdev(struct net_device *ndev);
 struct prxe_dev *prxe_dev_alloc(struct net_device *ndev);
 int prxe_dev_register(struct prxe_dev *prxe, const char *name);
 enum ib_port_state prxe_port_state(struct prxe_dev *prxe);

@@ -12,4 +12,16 @@
 #error "prxe supports Linux 6.1 and later"
 #endif
 
+/*
+ * create_cq receives the uverbs attribute bundle (NULL for kernel CQs)
+ * rather than the udata since 6.11.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define PRXE_CREATE_CQ_ARG	struct uverbs_attr_bundle *attrs
+#define PRXE_CREATE_CQ_UDATA	(attrs ? &attrs->driver_udata : NULL)
+#else
+#define PRXE_CREATE_CQ_ARG	struct ib_udata *udata_arg
+#define PRXE_CREATE_CQ_UDATA	udata_arg
+#endif
+
 #endif /* PRXE_COMPAT_H */

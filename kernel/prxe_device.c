@@ -13,7 +13,11 @@
 #include <rdma/ib_addr.h>
 
 #include "prxe.h"
+#include "prxe_counters.h"
+#include "prxe_mr.h"
+#include "prxe_net.h"
 #include "prxe_params.h"
+#include "prxe_qp.h"
 
 enum ib_port_state prxe_port_state(struct prxe_dev *prxe)
 {
@@ -86,6 +90,10 @@ static void prxe_dealloc_driver(struct ib_device *ibdev)
 
 	if (prxe_link_forget(prxe))
 		ibdev_info(ibdev, "removed\n");
+	prxe_net_dev_remove(prxe);
+	/* ib_core destroyed every object of the device before this. */
+	xa_destroy(&prxe->mrs);
+	xa_destroy(&prxe->qps);
 }
 
 static const struct ib_device_ops prxe_dev_ops = {
@@ -97,6 +105,25 @@ static const struct ib_device_ops prxe_dev_ops = {
 	.dealloc_driver = prxe_dealloc_driver,
 	.get_dev_fw_str = prxe_get_dev_fw_str,
 };
+
+/*
+ * The prxe device bound to @ndev, with a reference the caller drops with
+ * ib_device_put(); NULL if there is none or it is being unregistered.
+ * Callable in any context (RCU inside).
+ */
+struct prxe_dev *prxe_get_dev_by_netdev(struct net_device *ndev)
+{
+	struct ib_device *ibdev;
+
+	ibdev = ib_device_get_by_netdev(ndev, RDMA_DRIVER_UNKNOWN);
+	if (!ibdev)
+		return NULL;
+	if (ibdev->ops.dealloc_driver != prxe_dealloc_driver) {
+		ib_device_put(ibdev);
+		return NULL;
+	}
+	return to_prxe_dev(ibdev);
+}
 
 struct prxe_dev *prxe_dev_alloc(struct net_device *ndev)
 {
@@ -110,6 +137,8 @@ struct prxe_dev *prxe_dev_alloc(struct net_device *ndev)
 	prxe->ndev = ndev;
 	prxe->port_state = IB_PORT_NOP;
 	INIT_LIST_HEAD(&prxe->list);
+	prxe_mr_table_init(prxe);
+	prxe_qp_table_init(prxe);
 
 	ibdev = &prxe->ibdev;
 	ibdev->node_type = RDMA_NODE_IB_CA;
@@ -121,8 +150,17 @@ struct prxe_dev *prxe_dev_alloc(struct net_device *ndev)
 	addrconf_addr_eui48((unsigned char *)&ibdev->node_guid,
 			    ndev->dev_addr);
 
+	/*
+	 * Verbs that also serve kernel consumers need an opt-in to be
+	 * reachable from userspace: the provider's doorbells and arming.
+	 */
+	ibdev->uverbs_cmd_mask |= BIT_ULL(IB_USER_VERBS_CMD_POST_SEND) |
+				  BIT_ULL(IB_USER_VERBS_CMD_POST_RECV) |
+				  BIT_ULL(IB_USER_VERBS_CMD_REQ_NOTIFY_CQ);
+
 	ib_set_device_ops(ibdev, &prxe_dev_ops);
 	ib_set_device_ops(ibdev, &prxe_verbs_ops);
+	ib_set_device_ops(ibdev, &prxe_counters_ops);
 	return prxe;
 }
 

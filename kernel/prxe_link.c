@@ -21,6 +21,7 @@
 #include <rdma/rdma_netlink.h>
 
 #include "prxe.h"
+#include "prxe_net.h"
 
 /* Every prxe device from prxe_newlink() until prxe_dealloc_driver(). */
 static LIST_HEAD(prxe_devices);
@@ -126,7 +127,9 @@ static int prxe_newlink(const char *name, struct net_device *ndev)
 	if (!prxe)
 		return -ENOMEM;
 
-	err = prxe_link_claim_netdev(prxe, name);
+	err = prxe_net_dev_add(prxe);
+	if (!err)
+		err = prxe_link_claim_netdev(prxe, name);
 	if (err) {
 		ib_dealloc_device(&prxe->ibdev);
 		return err;

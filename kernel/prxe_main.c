@@ -5,21 +5,37 @@
 #include <linux/module.h>
 
 #include "prxe.h"
+#include "prxe_net.h"
+#include "prxe_qp.h"
 
 static int __init prxe_module_init(void)
 {
 	int err;
 
-	err = prxe_link_init();
+	err = prxe_task_init();
 	if (err)
 		return err;
+	err = prxe_net_init();
+	if (err)
+		goto err_task;
+	err = prxe_link_init();
+	if (err)
+		goto err_net;
 	pr_info("prxe: loaded (uverbs ABI %u)\n", PRXE_UVERBS_ABI_VERSION);
 	return 0;
+
+err_net:
+	prxe_net_exit();
+err_task:
+	prxe_task_exit();
+	return err;
 }
 
 static void __exit prxe_module_exit(void)
 {
 	prxe_link_exit();
+	prxe_net_exit();
+	prxe_task_exit();
 	pr_info("prxe: unloaded\n");
 }
 

@@ -19,6 +19,21 @@
 #define PRXE_PAGE_SIZE_CAP		0xfffff000ULL	/* 4 KiB .. 2 GiB pages */
 #define PRXE_LOCAL_CA_ACK_DELAY		15
 
+/* Verbs object limits. */
+#define PRXE_MAX_QP			0x10000
+#define PRXE_MAX_QP_WR			0x4000
+#define PRXE_MAX_SGE			32
+#define PRXE_MAX_INLINE_DATA		256
+#define PRXE_MAX_CQ			0x10000
+#define PRXE_MAX_CQE			0x8000
+#define PRXE_MAX_MR			0x10000
+#define PRXE_MAX_PD			0x10000
+#define PRXE_MAX_MR_SIZE		(1ULL << 40)
+#define PRXE_MAX_MSG_SIZE		(1U << 31)
+#define PRXE_MAX_RD_ATOMIC		128
+#define PRXE_MIN_QPN			16	/* 0, 1: special QPs */
+#define PRXE_MAX_QPN			0xffffff
+
 /*
  * Largest RoCEv2 header stack in front of a payload, used to pick the port's
  * active IB MTU from the netdev MTU: IPv6 (40) + UDP (8) + BTH (12) +

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Verbs entry points of a prxe device: device and port queries and the
- * user context.  The verbs objects (PD, CQ, QP, MR) come with the data path.
+ * Verbs entry points of a prxe device: device and port queries, the user
+ * context, protection domains, and the table of all verbs (the objects'
+ * own verbs live in prxe_cq.c, prxe_mr.c, prxe_qp.c).
  *
  * Locking: none of its own.  query_port takes RTNL inside
  * ib_get_eth_speed(), so nothing here may be called with RTNL held.
@@ -10,7 +11,10 @@
 #include <rdma/ib_mad.h>
 
 #include "prxe.h"
+#include "prxe_cq.h"
+#include "prxe_mr.h"
 #include "prxe_params.h"
+#include "prxe_qp.h"
 
 static int prxe_query_device(struct ib_device *ibdev,
 			     struct ib_device_attr *attr,
@@ -30,7 +34,21 @@ static int prxe_query_device(struct ib_device *ibdev,
 	attr->max_pkeys = PRXE_MAX_PKEYS;
 	attr->local_ca_ack_delay = PRXE_LOCAL_CA_ACK_DELAY;
 	attr->device_cap_flags = IB_DEVICE_PORT_ACTIVE_EVENT |
-				 IB_DEVICE_SYS_IMAGE_GUID;
+				 IB_DEVICE_SYS_IMAGE_GUID |
+				 IB_DEVICE_RC_RNR_NAK_GEN;
+	attr->max_mr_size = PRXE_MAX_MR_SIZE;
+	attr->max_qp = PRXE_MAX_QP;
+	attr->max_qp_wr = PRXE_MAX_QP_WR;
+	attr->max_send_sge = PRXE_MAX_SGE;
+	attr->max_recv_sge = PRXE_MAX_SGE;
+	attr->max_sge_rd = PRXE_MAX_SGE;
+	attr->max_cq = PRXE_MAX_CQ;
+	attr->max_cqe = PRXE_MAX_CQE;
+	attr->max_mr = PRXE_MAX_MR;
+	attr->max_pd = PRXE_MAX_PD;
+	attr->max_qp_rd_atom = PRXE_MAX_RD_ATOMIC;
+	attr->max_qp_init_rd_atom = PRXE_MAX_RD_ATOMIC;
+	attr->max_res_rd_atom = PRXE_MAX_QP * PRXE_MAX_RD_ATOMIC;
 	/* `rdma link delete` may remove the device. */
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
 	return 0;
@@ -63,7 +81,7 @@ static int prxe_query_port(struct ib_device *ibdev, u32 port,
 	attr->active_mtu = prxe_active_mtu(READ_ONCE(prxe->ndev->mtu));
 	attr->gid_tbl_len = PRXE_GID_TABLE_LEN;
 	attr->pkey_tbl_len = PRXE_MAX_PKEYS;
-	attr->max_msg_sz = 1U << 31;
+	attr->max_msg_sz = PRXE_MAX_MSG_SIZE;
 	attr->max_vl_num = 1;
 	return ib_get_eth_speed(ibdev, port, &attr->active_speed,
 				&attr->active_width);
@@ -127,6 +145,17 @@ static void prxe_disassociate_ucontext(struct ib_ucontext *ibuc)
 {
 }
 
+/* A PD holds nothing but its identity. */
+static int prxe_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	return 0;
+}
+
+static int prxe_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	return 0;
+}
+
 const struct ib_device_ops prxe_verbs_ops = {
 	.query_device = prxe_query_device,
 	.query_port = prxe_query_port,
@@ -136,6 +165,25 @@ const struct ib_device_ops prxe_verbs_ops = {
 	.alloc_ucontext = prxe_alloc_ucontext,
 	.dealloc_ucontext = prxe_dealloc_ucontext,
 	.disassociate_ucontext = prxe_disassociate_ucontext,
+	.mmap = prxe_mmap,
+	.mmap_free = prxe_mmap_free,
+
+	.alloc_pd = prxe_alloc_pd,
+	.dealloc_pd = prxe_dealloc_pd,
+	.create_cq = prxe_create_cq,
+	.destroy_cq = prxe_destroy_cq,
+	.req_notify_cq = prxe_req_notify_cq,
+	.reg_user_mr = prxe_reg_user_mr,
+	.dereg_mr = prxe_dereg_mr,
+	.create_qp = prxe_create_qp,
+	.modify_qp = prxe_modify_qp,
+	.query_qp = prxe_query_qp,
+	.destroy_qp = prxe_destroy_qp,
+	.post_send = prxe_post_send,
+	.post_recv = prxe_post_recv,
 
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, prxe_ucontext, ibuc),
+	INIT_RDMA_OBJ_SIZE(ib_pd, prxe_pd, ibpd),
+	INIT_RDMA_OBJ_SIZE(ib_cq, prxe_cq, ibcq),
+	INIT_RDMA_OBJ_SIZE(ib_qp, prxe_qp, ibqp),
 };

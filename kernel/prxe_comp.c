@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The completer: acknowledgements, NAKs and RDMA READ responses coming back
+ * to the requester; retiring work requests into completions; the
+ * retransmit and RNR timers.
+ *
+ * Work requests retire in order.  An ACK for PSN p retires every SEND /
+ * RDMA WRITE whose last PSN is at or before p; a READ retires when its last
+ * response has been placed.  NAK (PSN sequence error) and timeouts rewind
+ * the requester to the oldest work request not retired (prxe_req_rewind());
+ * an RNR NAK pauses the requester for the time the responder asked for.
+ * Errors the responder reports complete the work request with the matching
+ * status and put the QP in the error state.
+ *
+ * Runs in the QP task under qp->mutex; the timers only set an event bit
+ * and schedule the task.
+ */
+#include <linux/jiffies.h>
+
+#include "prxe.h"
+#include "prxe_counters.h"
+#include "prxe_mr.h"
+#include "prxe_net.h"
+#include "prxe_opcode.h"
+#include "prxe_qp.h"
+
+/* IBTA table 45: the RNR NAK timer codes, in microseconds. */
+static const u32 prxe_rnr_timer_us[32] = {
+	655360, 10, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960,
+	1280, 1920, 2560, 3840, 5120, 7680, 10240, 15360, 20480, 30720,
+	40960, 61440, 81920, 122880, 163840, 245760, 327680, 491520,
+};
+
+void prxe_retrans_timer_fn(struct timer_list *t)
+{
+	struct prxe_qp *qp = from_timer(qp, t, retrans_timer);
+
+	set_bit(PRXE_COMP_TIMEOUT, &qp->comp.events);
+	prxe_qp_schedule(qp);
+}
+
+void prxe_rnr_timer_fn(struct timer_list *t)
+{
+	struct prxe_qp *qp = from_timer(qp, t, rnr_timer);
+
+	set_bit(PRXE_COMP_RNR_DONE, &qp->comp.events);
+	prxe_qp_schedule(qp);
+}
+
+/* Anything sent and not yet acknowledged? */
+static bool prxe_comp_outstanding(struct prxe_qp *qp)
+{
+	return qp->sq.kidx != qp->req.next ||
+	       prxe_psn_diff(qp->req.psn, qp->comp.psn) > 0;
+}
+
+/* Local ACK timeout: 4.096 us * 2^timeout; 0 means wait forever. */
+void prxe_comp_arm_timer(struct prxe_qp *qp)
+{
+	unsigned long delay;
+
+	if (!qp->timeout || timer_pending(&qp->retrans_timer))
+		return;
+	delay = max_t(unsigned long, nsecs_to_jiffies(4096ULL << qp->timeout),
+		      1);
+	mod_timer(&qp->retrans_timer, jiffies + delay);
+}
+
+/* Progress was made: a fresh timeout for what is still outstanding. */
+static void prxe_comp_progress(struct prxe_qp *qp)
+{
+	qp->comp.retry_left = qp->retry_cnt;
+	del_timer(&qp->retrans_timer);
+	if (prxe_comp_outstanding(qp))
+		prxe_comp_arm_timer(qp);
+}
+
+/* The oldest work request fails with @status; the QP goes to error. */
+static void prxe_comp_fail(struct prxe_qp *qp, u32 status)
+{
+	/* Make sure the shadow copy is the one completed. */
+	if (qp->req.next == qp->sq.kidx)
+		qp->req.next = qp->sq.kidx + 1;
+	prxe_qp_complete_send(qp, qp->sq.kidx, status);
+	prxe_qp_error(qp);
+}
+
+/* Retire the SEND / RDMA WRITE requests acknowledged up to @psn. */
+static void prxe_comp_retire(struct prxe_qp *qp, u32 psn)
+{
+	while (qp->sq.kidx != qp->req.next && qp->state != IB_QPS_ERR) {
+		struct prxe_swqe *swqe = prxe_swqe(qp, qp->sq.kidx);
+
+		if (swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ ||
+		    prxe_psn_compare(swqe->last_psn, psn) > 0)
+			break;
+		prxe_qp_complete_send(qp, qp->sq.kidx, IB_WC_SUCCESS);
+	}
+	if (prxe_psn_compare(psn, qp->comp.psn) >= 0)
+		qp->comp.psn = prxe_psn_add(psn, 1);
+}
+
+static void prxe_comp_timeout(struct prxe_qp *qp)
+{
+	if (!prxe_comp_outstanding(qp))
+		return;
+	prxe_counter_inc(qp->prxe, PRXE_CNT_ACK_TIMEOUTS);
+	if (!qp->comp.retry_left) {
+		prxe_counter_inc(qp->prxe, PRXE_CNT_COMP_RETRY_EXCEEDED);
+		prxe_comp_fail(qp, IB_WC_RETRY_EXC_ERR);
+		return;
+	}
+	qp->comp.retry_left--;
+	prxe_counter_inc(qp->prxe, PRXE_CNT_RETRANSMITS);
+	prxe_req_rewind(qp);
+}
+
+static void prxe_comp_rnr_nak(struct prxe_qp *qp, u32 psn, u8 syn)
+{
+	prxe_counter_inc(qp->prxe, PRXE_CNT_RNR_NAKS_RCVD);
+	/* rnr_retry 7 means retry forever. */
+	if (qp->rnr_retry != 7) {
+		if (!qp->comp.rnr_retry_left) {
+			prxe_comp_fail(qp, IB_WC_RNR_RETRY_EXC_ERR);
+			return;
+		}
+		qp->comp.rnr_retry_left--;
+	}
+	qp->comp.psn = psn;
+	qp->comp.rnr_wait = true;
+	del_timer(&qp->retrans_timer);
+	mod_timer(&qp->rnr_timer, jiffies + max_t(unsigned long, 1,
+		  usecs_to_jiffies(prxe_rnr_timer_us[prxe_aeth_value(syn)])));
+}
+
+static void prxe_comp_ack(struct prxe_qp *qp, u32 psn, u8 syn)
+{
+	switch (prxe_aeth_type(syn)) {
+	case PRXE_AETH_ACK:
+		prxe_comp_retire(qp, psn);
+		/* An ACK past a READ not fully answered: responses were lost. */
+		if (qp->sq.kidx != qp->req.next) {
+			struct prxe_swqe *swqe = prxe_swqe(qp, qp->sq.kidx);
+
+			if (swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ &&
+			    prxe_psn_compare(psn, swqe->last_psn) >= 0)
+				prxe_req_rewind(qp);
+		}
+		prxe_comp_progress(qp);
+		return;
+	case PRXE_AETH_RNR_NAK:
+		prxe_comp_retire(qp, prxe_psn_add(psn, PRXE_PSN_MASK));
+		prxe_comp_rnr_nak(qp, psn, syn);
+		return;
+	}
+
+	/* NAK: everything before @psn was received. */
+	prxe_comp_retire(qp, prxe_psn_add(psn, PRXE_PSN_MASK));
+	switch (syn) {
+	case PRXE_AETH_NAK_PSN_SEQ_ERR:
+		prxe_counter_inc(qp->prxe, PRXE_CNT_SEQ_NAKS_RCVD);
+		prxe_counter_inc(qp->prxe, PRXE_CNT_RETRANSMITS);
+		qp->comp.psn = psn;
+		prxe_req_rewind(qp);
+		prxe_comp_progress(qp);
+		break;
+	case PRXE_AETH_NAK_INVALID_REQ:
+		prxe_comp_fail(qp, IB_WC_REM_INV_REQ_ERR);
+		break;
+	case PRXE_AETH_NAK_REM_ACCESS_ERR:
+		prxe_comp_fail(qp, IB_WC_REM_ACCESS_ERR);
+		break;
+	default:
+		prxe_comp_fail(qp, IB_WC_REM_OP_ERR);
+		break;
+	}
+}
+
+/* An RDMA READ response: place its payload, retire the READ at its end. */
+static void prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
+{
+	u32 mask = pkt->info->mask;
+	struct prxe_swqe *swqe;
+	u32 expected;
+	s32 gap;
+	int err;
+
+	/* Responses come in order: earlier requests were all received. */
+	prxe_comp_retire(qp, prxe_psn_add(pkt->psn, PRXE_PSN_MASK));
+	if (qp->sq.kidx == qp->req.next)
+		return;
+	swqe = prxe_swqe(qp, qp->sq.kidx);
+	if (swqe->wr.opcode != IB_UVERBS_WR_RDMA_READ)
+		return;
+
+	expected = prxe_psn_add(swqe->first_psn, swqe->received / qp->mtu);
+	gap = prxe_psn_diff(pkt->psn, expected);
+	if (gap < 0)
+		return;			/* duplicate */
+	if (gap > 0) {
+		/* Responses lost: ask once for the rest. */
+		if (!qp->comp.read_gap) {
+			qp->comp.read_gap = true;
+			prxe_counter_inc(qp->prxe, PRXE_CNT_RETRANSMITS);
+			prxe_req_rewind(qp);
+		}
+		return;
+	}
+	qp->comp.read_gap = false;
+
+	if (((mask & PRXE_MASK_LAST) ?
+	     swqe->received + pkt->paylen != swqe->length :
+	     pkt->paylen != qp->mtu) || pkt->paylen > qp->mtu) {
+		prxe_comp_fail(qp, IB_WC_BAD_RESP_ERR);
+		return;
+	}
+	err = prxe_sge_copy(qp->prxe, qp->ibqp.pd, prxe_swqe_sge(swqe),
+			    swqe->wr.num_sge, swqe->received,
+			    prxe_payload(pkt->info, pkt->bth), pkt->paylen,
+			    PRXE_TO_MR, IB_ACCESS_LOCAL_WRITE);
+	if (err) {
+		prxe_comp_fail(qp, err == -EMSGSIZE ? IB_WC_LOC_LEN_ERR :
+						      IB_WC_LOC_PROT_ERR);
+		return;
+	}
+	swqe->received += pkt->paylen;
+	qp->comp.psn = prxe_psn_add(pkt->psn, 1);
+	if (mask & PRXE_MASK_LAST) {
+		if (qp->req.rd_atomic)
+			qp->req.rd_atomic--;
+		prxe_qp_complete_send(qp, qp->sq.kidx, IB_WC_SUCCESS);
+	}
+	prxe_comp_progress(qp);
+}
+
+static void prxe_comp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
+{
+	struct prxe_aeth *aeth = prxe_aeth(pkt->info, pkt->bth);
+
+	if (!prxe_comp_outstanding(qp))
+		return;			/* stale: nothing is waiting */
+
+	if (pkt->info->mask & PRXE_MASK_READ) {
+		prxe_comp_read_response(qp, pkt);
+		return;
+	}
+	if (pkt->info->opcode == PRXE_OP_RC_ACKNOWLEDGE && aeth)
+		prxe_comp_ack(qp, pkt->psn, prxe_aeth_syn(aeth));
+	/* Atomic acknowledgements come with atomics. */
+}
+
+bool prxe_comp_run(struct prxe_qp *qp)
+{
+	struct sk_buff *skb;
+
+	if (qp->state != IB_QPS_RTS && qp->state != IB_QPS_SQD) {
+		skb_queue_purge(&qp->rsp_pkts);
+		return false;
+	}
+	if (test_and_clear_bit(PRXE_COMP_RNR_DONE, &qp->comp.events)) {
+		qp->comp.rnr_wait = false;
+		prxe_req_rewind(qp);
+		prxe_comp_arm_timer(qp);
+		return true;
+	}
+	if (test_and_clear_bit(PRXE_COMP_TIMEOUT, &qp->comp.events)) {
+		if (!qp->comp.rnr_wait)
+			prxe_comp_timeout(qp);
+		return true;
+	}
+	skb = skb_dequeue(&qp->rsp_pkts);
+	if (!skb)
+		return false;
+	prxe_comp_packet(qp, prxe_pkt(skb));
+	kfree_skb(skb);
+	return true;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Per-device packet and protocol counters, shown by
+ * `rdma statistic show link DEV/1` and in
+ * /sys/class/infiniband/DEV/ports/1/hw_counters/.
+ *
+ * Per-CPU u64s: prxe_counter_inc() is one this_cpu_inc(), callable in any
+ * context without locks; readers sum the CPUs (a snapshot, not atomic
+ * across counters).
+ */
+#ifndef PRXE_COUNTERS_H
+#define PRXE_COUNTERS_H
+
+#include <linux/percpu.h>
+#include <rdma/ib_verbs.h>
+
+#include "prxe.h"
+
+enum prxe_counter {
+	/* The packet layer (prxe_net.c). */
+	PRXE_CNT_SENT_PKTS,		/* handed to the IP stack */
+	PRXE_CNT_SEND_ERR,		/* not sent: no route, stack refused */
+	PRXE_CNT_RCVD_PKTS,		/* passed all checks, to the QP engines */
+	PRXE_CNT_RCVD_ICRC_ERR,		/* dropped: wrong ICRC */
+	PRXE_CNT_RCVD_BAD_HDR,		/* dropped: malformed or unknown opcode */
+	/* The QP engines. */
+	PRXE_CNT_RCVD_UNKNOWN_QP,	/* no such QP, or not one for this packet */
+	PRXE_CNT_RETRANSMITS,
+	PRXE_CNT_RNR_NAKS_RCVD,
+	PRXE_CNT_RNR_NAKS_SENT,
+	PRXE_CNT_SEQ_NAKS_RCVD,
+	PRXE_CNT_SEQ_NAKS_SENT,
+	PRXE_CNT_DUP_REQ,
+	PRXE_CNT_ACK_TIMEOUTS,
+	PRXE_CNT_COMP_RETRY_EXCEEDED,
+	PRXE_NUM_COUNTERS
+};
+
+struct prxe_counters {
+	u64	cnt[PRXE_NUM_COUNTERS];
+};
+
+static inline void prxe_counter_inc(struct prxe_dev *prxe,
+				    enum prxe_counter counter)
+{
+	this_cpu_inc(prxe->counters->cnt[counter]);
+}
+
+int prxe_counters_alloc(struct prxe_dev *prxe);
+void prxe_counters_free(struct prxe_dev *prxe);
+u64 prxe_counter_read(struct prxe_dev *prxe, enum prxe_counter counter);
+
+/* alloc_hw_port_stats / get_hw_stats, set by prxe_dev_alloc(). */
+extern const struct ib_device_ops prxe_counters_ops;
+
+#endif /* PRXE_COUNTERS_H */

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Memory regions on pinned user memory (ib_umem), their keys, and copying
+ * bytes in and out of them for the data path.
+ *
+ * Keys: lkey == rkey == (index << 8) | tag, index allocated in prxe->mrs.
+ * The data path looks a key up with prxe_mr_get() (RCU, takes a reference)
+ * and drops it with prxe_mr_put(); deregistration removes the key first and
+ * then waits for those references, so a region is never used after
+ * ibv_dereg_mr() returns.
+ *
+ * Locking: only the xarray's internal lock.
+ */
+#include <linux/highmem.h>
+#include <linux/overflow.h>
+#include <linux/random.h>
+
+#include "prxe.h"
+#include "prxe_mr.h"
+#include "prxe_params.h"
+
+void prxe_mr_table_init(struct prxe_dev *prxe)
+{
+	xa_init_flags(&prxe->mrs, XA_FLAGS_ALLOC1);
+}
+
+/* The pinned pages of the umem, one pointer per page. */
+static int prxe_mr_pin_pages(struct prxe_mr *mr)
+{
+	struct sg_page_iter piter;
+	unsigned long i = 0;
+
+	mr->npages = ib_umem_num_pages(mr->umem);
+	mr->pages = kvcalloc(mr->npages, sizeof(*mr->pages), GFP_KERNEL);
+	if (!mr->pages)
+		return -ENOMEM;
+	for_each_sgtable_page(&mr->umem->sgt_append.sgt, &piter, 0) {
+		if (i >= mr->npages)
+			break;
+		mr->pages[i++] = sg_page_iter_page(&piter);
+	}
+	return i == mr->npages ? 0 : -EFAULT;
+}
+
+struct ib_mr *prxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
+			       u64 iova, int access, struct ib_udata *udata)
+{
+	struct prxe_dev *prxe = to_prxe_dev(ibpd->device);
+	struct prxe_mr *mr;
+	u64 end;
+	u32 index;
+	int err;
+
+	if (!length || length > PRXE_MAX_MR_SIZE ||
+	    check_add_overflow(iova, length - 1, &end) ||
+	    check_add_overflow(start, length - 1, &end))
+		return ERR_PTR(-EINVAL);
+	if (access & IB_ACCESS_ON_DEMAND)
+		return ERR_PTR(-EOPNOTSUPP);	/* ODP: issue 4 */
+
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	if (!mr)
+		return ERR_PTR(-ENOMEM);
+
+	mr->umem = ib_umem_get(ibpd->device, start, length, access);
+	if (IS_ERR(mr->umem)) {
+		err = PTR_ERR(mr->umem);
+		goto err_free;
+	}
+	err = prxe_mr_pin_pages(mr);
+	if (err)
+		goto err_umem;
+
+	mr->iova = iova;
+	mr->length = length;
+	mr->first_offset = ib_umem_offset(mr->umem);
+	mr->access = access;
+	refcount_set(&mr->refs, 1);
+	init_completion(&mr->released);
+
+	err = xa_alloc(&prxe->mrs, &index, mr, XA_LIMIT(1, PRXE_MAX_MR),
+		       GFP_KERNEL);
+	if (err)
+		goto err_pages;
+	mr->ibmr.lkey = index << 8 | get_random_u8();
+	mr->ibmr.rkey = mr->ibmr.lkey;
+	mr->ibmr.iova = iova;
+	mr->ibmr.length = length;
+	return &mr->ibmr;
+
+err_pages:
+	kvfree(mr->pages);
+err_umem:
+	ib_umem_release(mr->umem);
+err_free:
+	kfree(mr);
+	return ERR_PTR(err);
+}
+
+int prxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
+{
+	struct prxe_dev *prxe = to_prxe_dev(ibmr->device);
+	struct prxe_mr *mr = to_prxe_mr(ibmr);
+
+	xa_erase(&prxe->mrs, ibmr->lkey >> 8);
+	prxe_mr_put(mr);
+	wait_for_completion(&mr->released);
+
+	kvfree(mr->pages);
+	ib_umem_release(mr->umem);
+	/* prxe_mr_get() may still be looking at it under RCU. */
+	kfree_rcu(mr, rcu);
+	return 0;
+}
+
+struct prxe_mr *prxe_mr_get(struct prxe_dev *prxe, u32 key)
+{
+	struct prxe_mr *mr;
+
+	rcu_read_lock();
+	mr = xa_load(&prxe->mrs, key >> 8);
+	if (mr && (mr->ibmr.lkey != key || !refcount_inc_not_zero(&mr->refs)))
+		mr = NULL;
+	rcu_read_unlock();
+	return mr;
+}
+
+void prxe_mr_put(struct prxe_mr *mr)
+{
+	if (refcount_dec_and_test(&mr->refs))
+		complete(&mr->released);
+}
+
+/* Is [iova, iova + len) inside @mr, of protection domain @pd, with @access? */
+int prxe_mr_check(struct prxe_mr *mr, struct ib_pd *pd, u64 iova, u64 len,
+		  int access)
+{
+	u64 end, mr_end;
+
+	if (mr->ibmr.pd != pd || (mr->access & access) != access)
+		return -EACCES;
+	if (!len)
+		return 0;
+	if (check_add_overflow(iova, len, &end) || iova < mr->iova)
+		return -EACCES;
+	mr_end = mr->iova + mr->length;	/* checked at registration */
+	return end <= mr_end ? 0 : -EACCES;
+}
+
+/* Copy within a region already checked with prxe_mr_check(). */
+void prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
+		  enum prxe_copy_dir dir)
+{
+	u64 pos = iova - mr->iova + mr->first_offset;
+
+	while (len) {
+		unsigned long idx = pos >> PAGE_SHIFT;
+		unsigned int off = offset_in_page(pos);
+		unsigned int n = min_t(u64, len, PAGE_SIZE - off);
+		void *va = kmap_local_page(mr->pages[idx]);
+
+		if (dir == PRXE_TO_MR)
+			memcpy(va + off, buf, n);
+		else
+			memcpy(buf, va + off, n);
+		kunmap_local(va);
+		buf += n;
+		pos += n;
+		len -= n;
+	}
+}
+
+int prxe_sge_copy(struct prxe_dev *prxe, struct ib_pd *pd,
+		  const struct prxe_sge *sge, u32 num_sge, u64 offset,
+		  void *buf, u32 len, enum prxe_copy_dir dir, int access)
+{
+	u32 i;
+
+	/* Skip to the SGE holding @offset. */
+	for (i = 0; i < num_sge && offset >= sge[i].length; i++)
+		offset -= sge[i].length;
+
+	while (len) {
+		struct prxe_mr *mr;
+		u64 va;
+		u32 n;
+		int err;
+
+		if (i >= num_sge)
+			return -EMSGSIZE;
+		n = min_t(u64, len, sge[i].length - offset);
+		if (check_add_overflow(sge[i].addr, offset, &va))
+			return -EACCES;
+		mr = prxe_mr_get(prxe, sge[i].lkey);
+		if (!mr)
+			return -EACCES;
+		err = prxe_mr_check(mr, pd, va, n, access);
+		if (!err)
+			prxe_mr_copy(mr, va, buf, n, dir);
+		prxe_mr_put(mr);
+		if (err)
+			return err;
+		buf += n;
+		len -= n;
+		offset = 0;
+		i++;
+	}
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Memory regions and the one interface the data path uses to reach their
+ * bytes: copy to/from (mr, iova, length), and the same over an SGE list.
+ */
+#ifndef PRXE_MR_H
+#define PRXE_MR_H
+
+#include <linux/completion.h>
+#include <linux/refcount.h>
+#include <rdma/ib_umem.h>
+
+struct prxe_dev;
+
+struct prxe_mr {
+	struct ib_mr		ibmr;
+	struct ib_umem		*umem;
+	struct page		**pages;	/* pinned pages of the region */
+	unsigned long		npages;
+	u64			iova;		/* first byte */
+	u64			length;
+	unsigned int		first_offset;	/* of iova in pages[0] */
+	int			access;		/* IB_ACCESS_* */
+
+	/* Users in the data path; dereg waits for them. */
+	refcount_t		refs;
+	struct completion	released;
+	struct rcu_head		rcu;
+};
+
+static inline struct prxe_mr *to_prxe_mr(struct ib_mr *ibmr)
+{
+	return container_of(ibmr, struct prxe_mr, ibmr);
+}
+
+enum prxe_copy_dir {
+	PRXE_TO_MR,		/* buffer -> memory region */
+	PRXE_FROM_MR,		/* memory region -> buffer */
+};
+
+struct ib_mr *prxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
+			       u64 iova, int access, struct ib_udata *udata);
+int prxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
+void prxe_mr_table_init(struct prxe_dev *prxe);
+
+struct prxe_mr *prxe_mr_get(struct prxe_dev *prxe, u32 key);
+void prxe_mr_put(struct prxe_mr *mr);
+int prxe_mr_check(struct prxe_mr *mr, struct ib_pd *pd, u64 iova, u64 len,
+		  int access);
+void prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
+		  enum prxe_copy_dir dir);
+
+/*
+ * prxe_sge_copy - copy @len bytes at byte @offset of the message an SGE
+ * list describes.  Returns 0, -EMSGSIZE when the SGEs are too short,
+ * -EACCES for a bad key, range or access right.
+ */
+struct prxe_sge;
+int prxe_sge_copy(struct prxe_dev *prxe, struct ib_pd *pd,
+		  const struct prxe_sge *sge, u32 num_sge, u64 offset,
+		  void *buf, u32 len, enum prxe_copy_dir dir, int access);
+
+#endif /* PRXE_MR_H */

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Queue pairs: the object, its attributes, and the state of the three
+ * protocol engines that run on it (requester prxe_req.c, completer
+ * prxe_comp.c, responder prxe_resp.c).
+ *
+ * All protocol state of a QP is touched only by its task (prxe_qp_task.c)
+ * and by the verbs that change the QP, both under qp->mutex.  The receive
+ * softirq only queues packets and schedules the task; timers only schedule
+ * the task.
+ */
+#ifndef PRXE_QP_H
+#define PRXE_QP_H
+
+#include <linux/mutex.h>
+#include <linux/skbuff.h>
+#include <linux/timer.h>
+#include <linux/workqueue.h>
+
+#include "prxe_net.h"
+#include "prxe_ring.h"
+
+struct prxe_cq;
+
+/*
+ * The kernel's copy of a send work request while it is in flight: taken
+ * from the send ring once, checked, and kept until completed (the ring
+ * entry itself may be rewritten by the process at any time).
+ */
+struct prxe_swqe {
+	struct prxe_send_wqe	wr;
+	u32			length;		/* message bytes */
+	u32			first_psn;
+	u32			last_psn;	/* of the request, or of the READ response */
+	u32			npsn;		/* PSNs the message uses */
+	u32			sent;		/* bytes sent (requests) */
+	u32			received;	/* bytes of READ response placed */
+	u8			ib_opcode_base;	/* first opcode of the message */
+	bool			started;
+	bool			signaled;
+	/* then: struct prxe_sge sge[max_send_sge] or inline data */
+	u8			data[] __aligned(8);
+};
+
+/* The kernel's copy of the receive work request being filled. */
+struct prxe_rwqe {
+	struct prxe_recv_wqe	wr;
+	struct prxe_sge		sge[];
+};
+
+struct prxe_req_state {
+	u32			next;		/* SQ index of the next WQE to send */
+	u32			psn;		/* next PSN to send */
+	u32			rd_atomic;	/* READ/atomic requests outstanding */
+	bool			wait_fence;
+};
+
+/* struct prxe_comp_state.events: set by timers, taken by the task */
+enum {
+	PRXE_COMP_TIMEOUT,	/* retransmit timer expired */
+	PRXE_COMP_RNR_DONE,	/* RNR wait over */
+};
+
+struct prxe_comp_state {
+	u32			psn;		/* oldest PSN not yet acknowledged */
+	u8			retry_left;
+	u8			rnr_retry_left;
+	bool			rnr_wait;	/* requester paused by RNR NAK */
+	bool			read_gap;	/* READ responses lost: asked again */
+	unsigned long		events;
+};
+
+struct prxe_resp_state {
+	u32			epsn;		/* expected PSN */
+	u32			msn;		/* messages completed */
+	bool			nak_sent;	/* PSN sequence error NAKed */
+	bool			ack_pending;	/* ACK of ack_psn to send */
+	u32			ack_psn;
+	u8			in_msg;		/* 0, or 'S' / 'W' in a multi-packet SEND / WRITE */
+	u32			offset;		/* bytes placed in the current message */
+	u32			length;		/* of the current WRITE (RETH) */
+	u64			va;		/* of the current WRITE */
+	struct prxe_mr		*mr;		/* of the current WRITE */
+	bool			have_rwqe;
+	struct prxe_rwqe	*rwqe;		/* max_recv_sge SGEs */
+};
+
+struct prxe_qp {
+	struct ib_qp		ibqp;
+	struct prxe_dev		*prxe;
+
+	struct mutex		mutex;		/* state, attributes, engines */
+	enum ib_qp_state	state;
+	bool			destroyed;
+
+	struct prxe_ring	sq;		/* consumer index: completed WQEs */
+	struct prxe_ring	rq;
+	u32			max_send_sge;
+	u32			max_recv_sge;
+	u32			max_inline;
+	u8			*swqes;		/* shadow of the SQ, swqe_size each */
+	size_t			swqe_size;
+
+	/* Attributes (modify_qp). */
+	struct prxe_av		av;
+	bool			av_valid;
+	enum ib_mtu		path_mtu;
+	u32			mtu;		/* bytes */
+	u32			dest_qpn;
+	int			access;		/* IB_ACCESS_REMOTE_* */
+	u32			sq_psn;
+	u32			rq_psn;
+	u8			timeout;
+	u8			retry_cnt;
+	u8			rnr_retry;
+	u8			min_rnr_timer;
+	u8			max_rd_atomic;
+	u8			max_dest_rd_atomic;
+	bool			sq_sig_all;
+	bool			sqd_notify;
+
+	/* The task running the engines, and what wakes it. */
+	struct work_struct	task;
+	struct sk_buff_head	req_pkts;	/* incoming requests: responder */
+	struct sk_buff_head	rsp_pkts;	/* incoming ACKs/responses: completer */
+	struct timer_list	retrans_timer;
+	struct timer_list	rnr_timer;
+
+	struct prxe_req_state	req;
+	struct prxe_comp_state	comp;
+	struct prxe_resp_state	resp;
+};
+
+static inline struct prxe_qp *to_prxe_qp(struct ib_qp *ibqp)
+{
+	return container_of(ibqp, struct prxe_qp, ibqp);
+}
+
+static inline struct prxe_swqe *prxe_swqe(struct prxe_qp *qp, u32 idx)
+{
+	return (struct prxe_swqe *)(qp->swqes +
+		(size_t)(idx & (qp->sq.num_entries - 1)) * qp->swqe_size);
+}
+
+static inline struct prxe_sge *prxe_swqe_sge(struct prxe_swqe *swqe)
+{
+	return (struct prxe_sge *)swqe->data;
+}
+
+/* prxe_qp.c */
+void prxe_qp_table_init(struct prxe_dev *prxe);
+int prxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
+		   struct ib_udata *udata);
+int prxe_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
+		   struct ib_udata *udata);
+int prxe_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
+		  struct ib_qp_init_attr *init);
+int prxe_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
+int prxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
+		   const struct ib_send_wr **bad_wr);
+int prxe_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
+		   const struct ib_recv_wr **bad_wr);
+void prxe_qp_error(struct prxe_qp *qp);
+
+/* prxe_qp_task.c */
+int prxe_task_init(void);
+void prxe_task_exit(void);
+void prxe_qp_schedule(struct prxe_qp *qp);
+void prxe_qp_task(struct work_struct *work);
+int prxe_qp_complete(struct prxe_qp *qp, struct prxe_cq *cq,
+		     struct prxe_cqe *cqe, bool solicited);
+void prxe_qp_complete_send(struct prxe_qp *qp, u32 idx, u32 status);
+
+/* Packets of a QP (prxe_qp_task.c). */
+struct prxe_bth;
+struct sk_buff *prxe_qp_pkt_new(struct prxe_qp *qp, u8 opcode, u32 paylen,
+				u32 psn, bool ack_req, bool se,
+				struct prxe_bth **bthp);
+void prxe_qp_pkt_send(struct prxe_qp *qp, struct sk_buff *skb);
+
+/* prxe_req.c, prxe_comp.c, prxe_resp.c: one step of each engine */
+bool prxe_req_run(struct prxe_qp *qp);
+void prxe_req_rewind(struct prxe_qp *qp);
+bool prxe_comp_run(struct prxe_qp *qp);
+void prxe_comp_arm_timer(struct prxe_qp *qp);
+bool prxe_resp_run(struct prxe_qp *qp);
+void prxe_retrans_timer_fn(struct timer_list *t);
+void prxe_rnr_timer_fn(struct timer_list *t);
+
+#endif /* PRXE_QP_H */

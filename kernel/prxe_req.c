@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The requester: turns send work requests into request packets.
+ *
+ * Each run sends at most one packet: it takes the next work request from
+ * the send ring into the QP's shadow copy (checked once there), and sends
+ * its next packet (SEND and RDMA WRITE are cut at the path MTU; an RDMA
+ * READ is one request whose responses use one PSN per MTU).  The completer
+ * retires work requests and, to retransmit, rewinds qp->req to the oldest
+ * one not yet acknowledged (prxe_req_rewind()).
+ *
+ * Runs in the QP task under qp->mutex.
+ */
+#include <linux/overflow.h>
+
+#include "prxe.h"
+#include "prxe_cq.h"
+#include "prxe_mr.h"
+#include "prxe_opcode.h"
+#include "prxe_params.h"
+#include "prxe_qp.h"
+
+/* Packets sent and not yet acknowledged, at most. */
+#define PRXE_MAX_INFLIGHT_PSNS	1024
+
+static bool prxe_wr_is_read(const struct prxe_swqe *swqe)
+{
+	return swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ;
+}
+
+/* Copy work request @idx out of the ring and check it. */
+static int prxe_req_fetch(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
+{
+	const struct prxe_send_wqe *wqe = prxe_ring_entry(&qp->sq, idx);
+	struct prxe_sge *sge = prxe_swqe_sge(swqe);
+	u64 length = 0;
+	u32 i;
+
+	memcpy(&swqe->wr, wqe, sizeof(swqe->wr));
+	swqe->signaled = qp->sq_sig_all ||
+			 (swqe->wr.send_flags & IB_SEND_SIGNALED);
+	swqe->sent = 0;
+	swqe->received = 0;
+
+	switch (swqe->wr.opcode) {
+	case IB_UVERBS_WR_SEND:
+	case IB_UVERBS_WR_SEND_WITH_IMM:
+	case IB_UVERBS_WR_RDMA_WRITE:
+	case IB_UVERBS_WR_RDMA_WRITE_WITH_IMM:
+	case IB_UVERBS_WR_RDMA_READ:
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+
+	if (swqe->wr.send_flags & IB_SEND_INLINE) {
+		if (swqe->wr.inline_len > qp->max_inline ||
+		    swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ)
+			return -EINVAL;
+		memcpy(swqe->data, wqe + 1, swqe->wr.inline_len);
+		length = swqe->wr.inline_len;
+	} else {
+		if (swqe->wr.num_sge > qp->max_send_sge)
+			return -EINVAL;
+		memcpy(sge, wqe + 1, swqe->wr.num_sge * sizeof(*sge));
+		for (i = 0; i < swqe->wr.num_sge; i++)
+			length += sge[i].length;
+	}
+	if (length > PRXE_MAX_MSG_SIZE)
+		return -EMSGSIZE;
+	swqe->length = length;
+
+	swqe->npsn = length ? DIV_ROUND_UP(swqe->length, qp->mtu) : 1;
+	swqe->first_psn = qp->req.psn;
+	swqe->last_psn = prxe_psn_add(qp->req.psn, swqe->npsn - 1);
+	swqe->started = true;
+	return 0;
+}
+
+static u8 prxe_req_opcode(const struct prxe_swqe *swqe, bool first, bool last)
+{
+	bool imm = swqe->wr.opcode == IB_UVERBS_WR_SEND_WITH_IMM ||
+		   swqe->wr.opcode == IB_UVERBS_WR_RDMA_WRITE_WITH_IMM;
+
+	switch (swqe->wr.opcode) {
+	case IB_UVERBS_WR_SEND:
+	case IB_UVERBS_WR_SEND_WITH_IMM:
+		if (first && last)
+			return imm ? PRXE_OP_RC_SEND_ONLY_WITH_IMM :
+				     PRXE_OP_RC_SEND_ONLY;
+		if (first)
+			return PRXE_OP_RC_SEND_FIRST;
+		if (last)
+			return imm ? PRXE_OP_RC_SEND_LAST_WITH_IMM :
+				     PRXE_OP_RC_SEND_LAST;
+		return PRXE_OP_RC_SEND_MIDDLE;
+	case IB_UVERBS_WR_RDMA_READ:
+		return PRXE_OP_RC_RDMA_READ_REQUEST;
+	default:
+		if (first && last)
+			return imm ? PRXE_OP_RC_RDMA_WRITE_ONLY_WITH_IMM :
+				     PRXE_OP_RC_RDMA_WRITE_ONLY;
+		if (first)
+			return PRXE_OP_RC_RDMA_WRITE_FIRST;
+		if (last)
+			return imm ? PRXE_OP_RC_RDMA_WRITE_LAST_WITH_IMM :
+				     PRXE_OP_RC_RDMA_WRITE_LAST;
+		return PRXE_OP_RC_RDMA_WRITE_MIDDLE;
+	}
+}
+
+/* A work request that cannot be sent: complete it in error, QP to ERR. */
+static void prxe_req_fail(struct prxe_qp *qp, u32 idx, u32 status)
+{
+	/* Earlier work requests are still in flight: they are flushed. */
+	qp->req.next = idx + 1;
+	prxe_qp_complete_send(qp, idx, status);
+	prxe_qp_error(qp);
+}
+
+/* The RDMA READ request for what of @swqe's data has not arrived yet. */
+static struct sk_buff *prxe_req_read(struct prxe_qp *qp,
+				     struct prxe_swqe *swqe)
+{
+	u32 done = swqe->received;
+	struct prxe_bth *bth;
+	struct sk_buff *skb;
+	u32 psn = prxe_psn_add(swqe->first_psn, done / qp->mtu);
+
+	skb = prxe_qp_pkt_new(qp, PRXE_OP_RC_RDMA_READ_REQUEST, 0, psn, true,
+			      false, &bth);
+	if (!skb)
+		return NULL;
+	prxe_reth_set(prxe_reth(prxe_opcode_info(bth->opcode), bth),
+		      swqe->wr.wr.rdma.remote_addr + done, swqe->wr.wr.rdma.rkey,
+		      swqe->length - done);
+	swqe->sent = swqe->length;
+	qp->req.psn = prxe_psn_add(swqe->last_psn, 1);
+	return skb;
+}
+
+/* The next SEND / RDMA WRITE packet of @swqe; copies its payload. */
+static struct sk_buff *prxe_req_data(struct prxe_qp *qp, struct prxe_swqe *swqe,
+				     int *err)
+{
+	u32 offset = swqe->sent;
+	u32 paylen = min(qp->mtu, swqe->length - offset);
+	bool first = offset == 0;
+	bool last = offset + paylen == swqe->length;
+	const struct prxe_opcode_info *info;
+	struct prxe_bth *bth;
+	struct sk_buff *skb;
+	void *payload;
+	u8 opcode;
+
+	opcode = prxe_req_opcode(swqe, first, last);
+	skb = prxe_qp_pkt_new(qp, opcode, paylen,
+			      prxe_psn_add(swqe->first_psn, offset / qp->mtu),
+			      last, last && (swqe->wr.send_flags &
+					     IB_SEND_SOLICITED), &bth);
+	if (!skb) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	info = prxe_opcode_info(opcode);
+	if (info->mask & PRXE_MASK_RETH)
+		prxe_reth_set(prxe_reth(info, bth), swqe->wr.wr.rdma.remote_addr,
+			      swqe->wr.wr.rdma.rkey, swqe->length);
+	if (info->mask & PRXE_MASK_IMMDT)
+		prxe_immdt_set_imm(prxe_immdt(info, bth), swqe->wr.ex.imm_data);
+
+	payload = prxe_payload(info, bth);
+	if (swqe->wr.send_flags & IB_SEND_INLINE) {
+		memcpy(payload, swqe->data + offset, paylen);
+	} else {
+		*err = prxe_sge_copy(qp->prxe, qp->ibqp.pd, prxe_swqe_sge(swqe),
+				     swqe->wr.num_sge, offset, payload, paylen,
+				     PRXE_FROM_MR, 0);
+		if (*err) {
+			kfree_skb(skb);
+			return NULL;
+		}
+	}
+	swqe->sent += paylen;
+	if (last)
+		qp->req.psn = prxe_psn_add(swqe->last_psn, 1);
+	return skb;
+}
+
+bool prxe_req_run(struct prxe_qp *qp)
+{
+	struct prxe_swqe *swqe;
+	struct sk_buff *skb;
+	u32 idx = qp->req.next;
+	int err = 0;
+
+	if (qp->state != IB_QPS_RTS || qp->comp.rnr_wait)
+		return false;
+	if (idx - qp->sq.kidx >= prxe_ring_avail(&qp->sq))
+		return false;
+	if (prxe_psn_diff(qp->req.psn, qp->comp.psn) >= PRXE_MAX_INFLIGHT_PSNS)
+		return false;
+
+	swqe = prxe_swqe(qp, idx);
+	if (!swqe->started) {
+		err = prxe_req_fetch(qp, idx, swqe);
+		if (err) {
+			prxe_req_fail(qp, idx, err == -EMSGSIZE ?
+				      IB_WC_LOC_LEN_ERR : IB_WC_LOC_QP_OP_ERR);
+			return true;
+		}
+	}
+
+	if (prxe_wr_is_read(swqe)) {
+		u32 max = max_t(u32, qp->max_rd_atomic, 1);
+
+		if (swqe->sent == 0 && qp->req.rd_atomic >= max)
+			return false;
+		if (swqe->sent == 0)
+			qp->req.rd_atomic++;
+		skb = prxe_req_read(qp, swqe);
+		if (!skb)
+			return false;	/* out of memory: the timer retries */
+	} else {
+		/* Fence: wait for earlier READs to complete. */
+		if (swqe->sent == 0 && (swqe->wr.send_flags & IB_SEND_FENCE) &&
+		    qp->req.rd_atomic)
+			return false;
+		skb = prxe_req_data(qp, swqe, &err);
+		if (!skb) {
+			if (err == -ENOMEM)
+				return false;
+			prxe_req_fail(qp, idx, err == -EMSGSIZE ?
+				      IB_WC_LOC_LEN_ERR : IB_WC_LOC_PROT_ERR);
+			return true;
+		}
+	}
+	if (swqe->sent == swqe->length)
+		qp->req.next = idx + 1;
+
+	prxe_qp_pkt_send(qp, skb);
+	prxe_comp_arm_timer(qp);
+	return true;
+}
+
+/*
+ * Send again from the oldest work request not completed (after a NAK, a
+ * timeout or an RNR wait).  The responder recognises what it has already
+ * seen (duplicate PSNs) and acknowledges or re-reads it.
+ */
+void prxe_req_rewind(struct prxe_qp *qp)
+{
+	u32 idx;
+
+	qp->req.rd_atomic = 0;
+	for (idx = qp->sq.kidx; idx != qp->req.next; idx++) {
+		struct prxe_swqe *swqe = prxe_swqe(qp, idx);
+		s32 acked = 0;
+
+		/*
+		 * The oldest SEND / WRITE resumes at its first packet not
+		 * acknowledged; a READ asks again for what did not arrive.
+		 */
+		if (idx == qp->sq.kidx && !prxe_wr_is_read(swqe))
+			acked = clamp_t(s32, prxe_psn_diff(qp->comp.psn,
+							   swqe->first_psn),
+					0, swqe->npsn - 1);
+		swqe->sent = acked * qp->mtu;
+	}
+	if (qp->sq.kidx != qp->req.next) {
+		struct prxe_swqe *swqe = prxe_swqe(qp, qp->sq.kidx);
+
+		qp->req.psn = prxe_wr_is_read(swqe) ?
+			prxe_psn_add(swqe->first_psn, swqe->received / qp->mtu) :
+			prxe_psn_add(swqe->first_psn, swqe->sent / qp->mtu);
+	}
+	qp->req.next = qp->sq.kidx;
+}

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The responder: incoming requests of a QP.  One function per operation,
+ * behind checks every request shares:
+ *
+ *   prxe_resp_packet()   PSN (in order / duplicate / gap), opcode sequence
+ *   prxe_resp_send()     SEND: into the next receive WQE
+ *   prxe_resp_write()    RDMA WRITE: into the memory region of the RETH
+ *   prxe_resp_read()     RDMA READ: responses from the memory region
+ *
+ * ACKs are coalesced: a request asking for one (AckReq) makes an ACK
+ * pending, sent when the QP's queue of incoming requests is empty.  A PSN
+ * gap is NAKed once; duplicates are acknowledged again (SEND / WRITE) or
+ * answered again from memory (READ).  Errors the requester must hear of are
+ * NAKed, and put this QP in the error state as IBTA prescribes for them.
+ *
+ * Runs in the QP task under qp->mutex.
+ */
+#include <linux/overflow.h>
+
+#include "prxe.h"
+#include "prxe_counters.h"
+#include "prxe_mr.h"
+#include "prxe_net.h"
+#include "prxe_opcode.h"
+#include "prxe_qp.h"
+#include "prxe_cq.h"
+
+static void prxe_resp_send_aeth(struct prxe_qp *qp, u8 syn, u32 psn)
+{
+	struct prxe_bth *bth;
+	struct sk_buff *skb;
+
+	skb = prxe_qp_pkt_new(qp, PRXE_OP_RC_ACKNOWLEDGE, 0, psn, false, false,
+			      &bth);
+	if (!skb)
+		return;		/* the requester's timer recovers */
+	prxe_aeth_set(prxe_aeth(prxe_opcode_info(PRXE_OP_RC_ACKNOWLEDGE), bth),
+		      syn, qp->resp.msn);
+	prxe_qp_pkt_send(qp, skb);
+}
+
+static void prxe_resp_flush_ack(struct prxe_qp *qp)
+{
+	if (!qp->resp.ack_pending)
+		return;
+	qp->resp.ack_pending = false;
+	prxe_resp_send_aeth(qp, PRXE_AETH_ACK | PRXE_AETH_ACK_NO_CREDITS,
+			    qp->resp.ack_psn);
+}
+
+/* NAK @psn with @syn; for all but RNR the QP then enters the error state. */
+static void prxe_resp_nak(struct prxe_qp *qp, u8 syn, u32 psn)
+{
+	prxe_resp_flush_ack(qp);
+	prxe_resp_send_aeth(qp, syn, psn);
+	if (prxe_aeth_type(syn) == PRXE_AETH_NAK &&
+	    syn != PRXE_AETH_NAK_PSN_SEQ_ERR)
+		prxe_qp_error(qp);
+}
+
+/* Complete the receive WQE being filled. */
+static void prxe_resp_complete(struct prxe_qp *qp, u32 status, u32 opcode,
+			       u32 byte_len, const struct prxe_pkt *pkt)
+{
+	struct prxe_immdt *immdt = prxe_immdt(pkt->info, pkt->bth);
+	struct prxe_cqe cqe = {
+		.wr_id = qp->resp.rwqe->wr.wr_id,
+		.status = status,
+		.opcode = opcode,
+		.byte_len = byte_len,
+		.src_qp = qp->dest_qpn,
+	};
+
+	if (immdt && status == IB_WC_SUCCESS) {
+		cqe.ex.imm_data = prxe_immdt_imm(immdt);
+		cqe.flags |= PRXE_CQE_WITH_IMM;
+	}
+	prxe_qp_complete(qp, to_prxe_cq(qp->ibqp.recv_cq), &cqe,
+			 prxe_bth_se(pkt->bth));
+	prxe_ring_consume(&qp->rq, 1);
+	qp->resp.have_rwqe = false;
+}
+
+/* Take the next receive WQE out of the ring; false if there is none. */
+static bool prxe_resp_take_rwqe(struct prxe_qp *qp)
+{
+	const struct prxe_recv_wqe *wqe;
+	struct prxe_rwqe *rwqe = qp->resp.rwqe;
+
+	if (qp->resp.have_rwqe)
+		return true;
+	if (!prxe_ring_avail(&qp->rq))
+		return false;
+	wqe = prxe_ring_entry(&qp->rq, qp->rq.kidx);
+	memcpy(&rwqe->wr, wqe, sizeof(rwqe->wr));
+	if (rwqe->wr.num_sge > qp->max_recv_sge)
+		rwqe->wr.num_sge = 0;	/* malformed: nothing fits in it */
+	memcpy(rwqe->sge, wqe + 1, rwqe->wr.num_sge * sizeof(rwqe->sge[0]));
+	qp->resp.have_rwqe = true;
+	return true;
+}
+
+static void prxe_resp_rnr(struct prxe_qp *qp, u32 psn)
+{
+	prxe_counter_inc(qp->prxe, PRXE_CNT_RNR_NAKS_SENT);
+	prxe_resp_nak(qp, prxe_aeth_rnr_nak(qp->min_rnr_timer), psn);
+}
+
+/* Payload length rules of IBTA 9.7.5: every packet but the last is full. */
+static bool prxe_resp_paylen_ok(struct prxe_qp *qp, const struct prxe_pkt *pkt)
+{
+	if (pkt->paylen > qp->mtu)
+		return false;
+	return (pkt->info->mask & PRXE_MASK_LAST) || pkt->paylen == qp->mtu;
+}
+
+static void prxe_resp_send(struct prxe_qp *qp, struct prxe_pkt *pkt)
+{
+	u32 mask = pkt->info->mask;
+	int err;
+
+	if (mask & PRXE_MASK_FIRST) {
+		if (!prxe_resp_take_rwqe(qp)) {
+			prxe_resp_rnr(qp, pkt->psn);
+			return;
+		}
+		qp->resp.offset = 0;
+	}
+	if (!prxe_resp_paylen_ok(qp, pkt)) {
+		prxe_resp_complete(qp, IB_WC_LOC_LEN_ERR, IB_WC_RECV, 0, pkt);
+		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
+		return;
+	}
+	err = prxe_sge_copy(qp->prxe, qp->ibqp.pd, qp->resp.rwqe->sge,
+			    qp->resp.rwqe->wr.num_sge, qp->resp.offset,
+			    prxe_payload(pkt->info, pkt->bth), pkt->paylen,
+			    PRXE_TO_MR, IB_ACCESS_LOCAL_WRITE);
+	if (err) {
+		/* Too long for the receive buffers: the requester hears of it. */
+		prxe_resp_complete(qp, err == -EMSGSIZE ? IB_WC_LOC_LEN_ERR :
+					IB_WC_LOC_PROT_ERR, IB_WC_RECV, 0, pkt);
+		prxe_resp_nak(qp, err == -EMSGSIZE ? PRXE_AETH_NAK_INVALID_REQ :
+			      PRXE_AETH_NAK_REM_OP_ERR, pkt->psn);
+		return;
+	}
+	qp->resp.offset += pkt->paylen;
+	if (mask & PRXE_MASK_LAST) {
+		prxe_resp_complete(qp, IB_WC_SUCCESS, IB_WC_RECV,
+				   qp->resp.offset, pkt);
+		qp->resp.msn++;
+		qp->resp.in_msg = 0;
+	} else {
+		qp->resp.in_msg = 'S';
+	}
+	qp->resp.epsn = prxe_psn_add(pkt->psn, 1);
+}
+
+/* Look up and check the memory region a RETH names for @access. */
+static struct prxe_mr *prxe_resp_reth_mr(struct prxe_qp *qp,
+					 struct prxe_reth *reth, int access)
+{
+	struct prxe_mr *mr;
+
+	if (!(qp->access & access))
+		return NULL;
+	mr = prxe_mr_get(qp->prxe, prxe_reth_rkey(reth));
+	if (!mr)
+		return NULL;
+	if (prxe_mr_check(mr, qp->ibqp.pd, prxe_reth_va(reth),
+			  prxe_reth_len(reth), access)) {
+		prxe_mr_put(mr);
+		return NULL;
+	}
+	return mr;
+}
+
+static void prxe_resp_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
+{
+	u32 mask = pkt->info->mask;
+
+	if (mask & PRXE_MASK_FIRST) {
+		struct prxe_reth *reth = prxe_reth(pkt->info, pkt->bth);
+
+		qp->resp.va = prxe_reth_va(reth);
+		qp->resp.length = prxe_reth_len(reth);
+		qp->resp.offset = 0;
+		/* A zero-length WRITE needs no memory region. */
+		if (qp->resp.length) {
+			qp->resp.mr = prxe_resp_reth_mr(qp, reth,
+						IB_ACCESS_REMOTE_WRITE);
+			if (!qp->resp.mr) {
+				prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR,
+					      pkt->psn);
+				return;
+			}
+		}
+	}
+	if (!prxe_resp_paylen_ok(qp, pkt) ||
+	    qp->resp.offset + pkt->paylen > qp->resp.length ||
+	    ((mask & PRXE_MASK_LAST) &&
+	     qp->resp.offset + pkt->paylen != qp->resp.length)) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
+		return;
+	}
+	/* WRITE with immediate: check for a receive WQE before writing. */
+	if ((mask & PRXE_MASK_RECV_WQE) && !prxe_resp_take_rwqe(qp)) {
+		prxe_resp_rnr(qp, pkt->psn);
+		return;
+	}
+	if (pkt->paylen)
+		prxe_mr_copy(qp->resp.mr, qp->resp.va + qp->resp.offset,
+			     prxe_payload(pkt->info, pkt->bth), pkt->paylen,
+			     PRXE_TO_MR);
+	qp->resp.offset += pkt->paylen;
+
+	if (mask & PRXE_MASK_LAST) {
+		if (mask & PRXE_MASK_COMPLETE)
+			prxe_resp_complete(qp, IB_WC_SUCCESS,
+					   IB_WC_RECV_RDMA_WITH_IMM,
+					   qp->resp.length, pkt);
+		if (qp->resp.mr)
+			prxe_mr_put(qp->resp.mr);
+		qp->resp.mr = NULL;
+		qp->resp.msn++;
+		qp->resp.in_msg = 0;
+	} else {
+		qp->resp.in_msg = 'W';
+	}
+	qp->resp.epsn = prxe_psn_add(pkt->psn, 1);
+}
+
+/*
+ * Answer an RDMA READ request from memory: one response per path MTU,
+ * PSNs from the request's on.  A duplicate request (the requester lost
+ * responses) is answered again the same way from its own RETH.
+ */
+static void prxe_resp_read(struct prxe_qp *qp, struct prxe_pkt *pkt,
+			   bool duplicate)
+{
+	struct prxe_reth *reth = prxe_reth(pkt->info, pkt->bth);
+	u32 len = prxe_reth_len(reth);
+	u64 va = prxe_reth_va(reth);
+	u32 n = len ? DIV_ROUND_UP(len, qp->mtu) : 1;
+	struct prxe_mr *mr = NULL;
+	u32 i;
+
+	if (len) {
+		mr = prxe_resp_reth_mr(qp, reth, IB_ACCESS_REMOTE_READ);
+		if (!mr) {
+			prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
+			return;
+		}
+	} else if (!(qp->access & IB_ACCESS_REMOTE_READ)) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
+		return;
+	}
+	prxe_resp_flush_ack(qp);
+	if (!duplicate) {
+		qp->resp.msn++;
+		qp->resp.epsn = prxe_psn_add(pkt->psn, n);
+	}
+
+	for (i = 0; i < n; i++) {
+		u32 paylen = min(qp->mtu, len - i * qp->mtu);
+		const struct prxe_opcode_info *info;
+		struct prxe_bth *bth;
+		struct sk_buff *skb;
+		u8 opcode;
+
+		if (n == 1)
+			opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_ONLY;
+		else if (i == 0)
+			opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_FIRST;
+		else if (i == n - 1)
+			opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_LAST;
+		else
+			opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_MIDDLE;
+		info = prxe_opcode_info(opcode);
+
+		skb = prxe_qp_pkt_new(qp, opcode, paylen,
+				      prxe_psn_add(pkt->psn, i), false, false,
+				      &bth);
+		if (!skb)
+			break;	/* the requester asks again */
+		if (info->mask & PRXE_MASK_AETH)
+			prxe_aeth_set(prxe_aeth(info, bth),
+				      PRXE_AETH_ACK | PRXE_AETH_ACK_NO_CREDITS,
+				      qp->resp.msn);
+		if (paylen)
+			prxe_mr_copy(mr, va + (u64)i * qp->mtu,
+				     prxe_payload(info, bth), paylen,
+				     PRXE_FROM_MR);
+		prxe_qp_pkt_send(qp, skb);
+	}
+	if (mr)
+		prxe_mr_put(mr);
+}
+
+/* Is @mask a legal next packet after what this QP received last? */
+static bool prxe_resp_in_sequence(struct prxe_qp *qp, u32 mask)
+{
+	switch (qp->resp.in_msg) {
+	case 'S':
+		return (mask & PRXE_MASK_SEND) && !(mask & PRXE_MASK_FIRST);
+	case 'W':
+		return (mask & PRXE_MASK_WRITE) && !(mask & PRXE_MASK_FIRST);
+	default:
+		return mask & PRXE_MASK_FIRST;
+	}
+}
+
+static void prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
+{
+	u32 mask = pkt->info->mask;
+	s32 gap = prxe_psn_diff(pkt->psn, qp->resp.epsn);
+
+	if (gap > 0) {
+		/* Packets lost: NAK once, drop until the requester rewinds. */
+		if (!qp->resp.nak_sent) {
+			qp->resp.nak_sent = true;
+			prxe_counter_inc(qp->prxe, PRXE_CNT_SEQ_NAKS_SENT);
+			prxe_resp_nak(qp, PRXE_AETH_NAK_PSN_SEQ_ERR,
+				      qp->resp.epsn);
+		}
+		return;
+	}
+	if (gap < 0) {
+		prxe_counter_inc(qp->prxe, PRXE_CNT_DUP_REQ);
+		if (mask & PRXE_MASK_READ) {
+			prxe_resp_read(qp, pkt, true);
+		} else if (prxe_bth_ack_req(pkt->bth)) {
+			prxe_resp_flush_ack(qp);
+			prxe_resp_send_aeth(qp, PRXE_AETH_ACK |
+					    PRXE_AETH_ACK_NO_CREDITS,
+					    prxe_psn_add(qp->resp.epsn,
+							 PRXE_PSN_MASK));
+		}
+		return;
+	}
+	qp->resp.nak_sent = false;
+
+	if (!prxe_resp_in_sequence(qp, mask)) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
+		return;
+	}
+	if (mask & PRXE_MASK_SEND)
+		prxe_resp_send(qp, pkt);
+	else if (mask & PRXE_MASK_WRITE)
+		prxe_resp_write(qp, pkt);
+	else if (mask & PRXE_MASK_READ)
+		prxe_resp_read(qp, pkt, false);
+	else
+		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
+
+	if (qp->state != IB_QPS_ERR &&
+	    !(mask & PRXE_MASK_READ) && prxe_bth_ack_req(pkt->bth) &&
+	    qp->resp.epsn == prxe_psn_add(pkt->psn, 1)) {
+		qp->resp.ack_pending = true;
+		qp->resp.ack_psn = pkt->psn;
+	}
+}
+
+bool prxe_resp_run(struct prxe_qp *qp)
+{
+	struct sk_buff *skb;
+
+	if (qp->state != IB_QPS_RTR && qp->state != IB_QPS_RTS &&
+	    qp->state != IB_QPS_SQD) {
+		skb_queue_purge(&qp->req_pkts);
+		return false;
+	}
+	skb = skb_dequeue(&qp->req_pkts);
+	if (!skb) {
+		prxe_resp_flush_ack(qp);
+		return false;
+	}
+	prxe_resp_packet(qp, prxe_pkt(skb));
+	kfree_skb(skb);
+	return true;
+}
