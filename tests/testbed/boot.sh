@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Boot the guest under qemu with an emulated NVDIMM.
 #
-#   boot.sh MODE [FILTER]    MODE: test | demo | shell
+#   boot.sh MODE [FILTER]    MODE: test | bench | demo | shell
 #
 # The guest console goes to $BUILD_DIR/console.log (and to the terminal in
 # demo/shell mode); the test results come over the second serial port into
@@ -57,6 +57,7 @@ else
 	accel_args=(-accel tcg,thread=multi -cpu max)
 fi
 log "booting the guest ($mode, $accel)"
+echo "$accel" >"$BUILD_DIR/accel"
 
 # A fresh NVDIMM backing file per boot.  512 MiB + 128 KiB: the region
 # (size minus the label area) must be 16 MiB aligned for an fsdax namespace.
@@ -80,7 +81,7 @@ qemu_args=(
 	-drive "file=$BUILD_DIR/guest-root.ext4,if=virtio,format=raw,snapshot=on"
 	-nic none -display none -no-reboot
 )
-if [ "$mode" = test ] || [ ! -t 0 ]; then
+if [ "$mode" = test ] || [ "$mode" = bench ] || [ ! -t 0 ]; then
 	qemu_args+=(-serial "file:$console" -serial "file:$results")
 	timeout --kill-after=10 "$timeout_s" \
 		qemu-system-x86_64 "${qemu_args[@]}" </dev/null || {

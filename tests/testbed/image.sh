@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Make the guest's boot files from the Debian 13 tree:
 #   guest-root.ext4  the tree trimmed of build tools, plus the guest kernel's
-#                    modules, the build output (install/) and tests/guest
+#                    modules, the build output (install/), tests/guest
+#                    and tests/bench (in /opt/prxe)
 #   initramfs.gz     busybox and the modules needed to mount that root
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -26,6 +27,7 @@ rsync -a "$BUILD_DIR/kernel/usr/lib/modules/" "$groot/usr/lib/modules/"
 rsync -a "$BUILD_DIR/install/" "$groot/"
 mkdir -p "$groot/opt/prxe"
 rsync -a --delete "$SRC_DIR/tests/guest/" "$groot/opt/prxe/guest/"
+rsync -a --delete "$SRC_DIR/tests/bench/" "$groot/opt/prxe/bench/"
 echo prxe-guest >"$groot/etc/hostname"
 chroot "$groot" depmod "$kver"
 

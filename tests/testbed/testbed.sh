@@ -7,6 +7,9 @@
 #   testbed.sh shell         the same, then an interactive shell
 #   testbed.sh test [RE]     run the guest tests (those matching RE);
 #                            ends with "N passed, N failed"
+#   testbed.sh bench [RE]    the benchmark (tests/bench): perftest on prxe
+#                            and rdma_rxe in one boot, with ratios, into
+#                            build/bench.txt (measurements matching RE)
 #
 # Everything is built under build/ (PRXE_BUILD_DIR); the Debian 13 tree is
 # cached there and remade when its package list changes.
@@ -15,9 +18,9 @@ set -euo pipefail
 
 mode=${1:-}
 case "$mode" in
-test | demo | shell) ;;
+test | bench | demo | shell) ;;
 *)
-	sed -n '4,10s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,13s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 	;;
 esac
@@ -41,9 +44,15 @@ fi
 "$TESTBED_DIR/build.sh"
 "$TESTBED_DIR/image.sh"
 
-if [ "$mode" != test ]; then
-	exec "$TESTBED_DIR/boot.sh" "$mode"
-fi
 rc=0
-"$TESTBED_DIR/boot.sh" test "${2:-}" || rc=$?
-exec "$TESTBED_DIR/report.sh" "$rc"
+case "$mode" in
+test)
+	"$TESTBED_DIR/boot.sh" test "${2:-}" || rc=$?
+	exec "$TESTBED_DIR/report.sh" "$rc"
+	;;
+bench)
+	"$TESTBED_DIR/boot.sh" bench "${2:-}" || rc=$?
+	exec "$SRC_DIR/tests/bench/report.sh" "$rc"
+	;;
+*) exec "$TESTBED_DIR/boot.sh" "$mode" ;;
+esac
