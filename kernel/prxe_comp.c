@@ -47,11 +47,14 @@ void prxe_rnr_timer_fn(struct timer_list *t)
 	prxe_qp_schedule(qp);
 }
 
-/* Anything sent and not yet acknowledged? */
+/*
+ * Anything sent and not yet acknowledged?  Measured against the highest
+ * PSN sent, so that ACKs still count while a rewind is resending.
+ */
 static bool prxe_comp_outstanding(struct prxe_qp *qp)
 {
 	return qp->sq.kidx != qp->req.next ||
-	       prxe_psn_diff(qp->req.psn, qp->comp.psn) > 0;
+	       prxe_psn_diff(qp->req.max_psn, qp->comp.psn) > 0;
 }
 
 /* Local ACK timeout: 4.096 us * 2^timeout; 0 means wait forever. */

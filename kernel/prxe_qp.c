@@ -147,6 +147,7 @@ int prxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	if (err < 0)
 		goto err_queues;
 	ibqp->qp_num = qpn;
+	qp->cpu = cpumask_local_spread(qpn % num_online_cpus(), NUMA_NO_NODE);
 
 	err = ib_copy_to_udata(udata, &resp, sizeof(resp));
 	if (err)
@@ -282,6 +283,7 @@ int prxe_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	if (mask & IB_QP_SQ_PSN) {
 		qp->sq_psn = attr->sq_psn & PRXE_PSN_MASK;
 		qp->req.psn = qp->sq_psn;
+		qp->req.max_psn = qp->sq_psn;
 		qp->comp.psn = qp->sq_psn;
 	}
 	if (mask & IB_QP_EN_SQD_ASYNC_NOTIFY)

@@ -51,6 +51,7 @@ struct prxe_rwqe {
 struct prxe_req_state {
 	u32			next;		/* SQ index of the next WQE to send */
 	u32			psn;		/* next PSN to send */
+	u32			max_psn;	/* PSN after the last one ever sent */
 	u32			rd_atomic;	/* READ/atomic requests outstanding */
 	bool			wait_fence;
 };
@@ -121,6 +122,7 @@ struct prxe_qp {
 
 	/* The task running the engines, and what wakes it. */
 	struct work_struct	task;
+	int			cpu;		/* the task runs there */
 	struct sk_buff_head	req_pkts;	/* incoming requests: responder */
 	struct sk_buff_head	rsp_pkts;	/* incoming ACKs/responses: completer */
 	struct timer_list	retrans_timer;

@@ -23,9 +23,15 @@
 
 static struct workqueue_struct *prxe_wq;
 
+/*
+ * A per-CPU workqueue, and each QP's task always queued on the same CPU:
+ * packets a QP sends from one CPU enter the peer's receive backlog of that
+ * CPU in order.  From several CPUs they could overtake each other, which
+ * the peer would take for loss.
+ */
 int prxe_task_init(void)
 {
-	prxe_wq = alloc_workqueue("prxe", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	prxe_wq = alloc_workqueue("prxe", WQ_MEM_RECLAIM, 0);
 	return prxe_wq ? 0 : -ENOMEM;
 }
 
@@ -36,7 +42,7 @@ void prxe_task_exit(void)
 
 void prxe_qp_schedule(struct prxe_qp *qp)
 {
-	queue_work(prxe_wq, &qp->task);
+	queue_work_on(qp->cpu, prxe_wq, &qp->task);
 }
 
 /*
@@ -73,10 +79,15 @@ static u32 prxe_wc_opcode_of_wr(u32 wr_opcode)
 	}
 }
 
-/* The completion of send WQE @idx (taken or not yet taken from the ring). */
+/*
+ * The completion of send WQE @idx, the oldest (taken or not yet taken from
+ * the ring).  The slot is released before the completion is visible: an
+ * application that polls it may post again at once.
+ */
 void prxe_qp_complete_send(struct prxe_qp *qp, u32 idx, u32 status)
 {
 	struct prxe_cqe cqe = { .status = status };
+	bool signaled = true;
 	u32 opcode;
 
 	if (idx - qp->sq.kidx < qp->req.next - qp->sq.kidx) {
@@ -84,8 +95,7 @@ void prxe_qp_complete_send(struct prxe_qp *qp, u32 idx, u32 status)
 
 		cqe.wr_id = swqe->wr.wr_id;
 		opcode = swqe->wr.opcode;
-		if (status == IB_WC_SUCCESS && !swqe->signaled)
-			goto consume;
+		signaled = swqe->signaled || status != IB_WC_SUCCESS;
 		if (status == IB_WC_SUCCESS &&
 		    opcode == IB_UVERBS_WR_RDMA_READ)
 			cqe.byte_len = swqe->length;
@@ -96,13 +106,15 @@ void prxe_qp_complete_send(struct prxe_qp *qp, u32 idx, u32 status)
 		opcode = READ_ONCE(wqe->opcode);
 	}
 	cqe.opcode = prxe_wc_opcode_of_wr(opcode);
-	prxe_qp_complete(qp, to_prxe_cq(qp->ibqp.send_cq), &cqe, false);
-consume:
+
 	/* The slot's next work request is a new one. */
 	prxe_swqe(qp, idx)->started = false;
 	prxe_ring_consume(&qp->sq, 1);
 	if (qp->req.next - qp->sq.kidx > qp->sq.num_entries)
 		qp->req.next = qp->sq.kidx;
+
+	if (signaled)
+		prxe_qp_complete(qp, to_prxe_cq(qp->ibqp.send_cq), &cqe, false);
 }
 
 /* Complete every outstanding work request with IB_WC_WR_FLUSH_ERR. */
@@ -134,9 +146,9 @@ static void prxe_qp_flush(struct prxe_qp *qp)
 
 		cqe.qp_num = qp->ibqp.qp_num;
 		cqe.port_num = PRXE_PORT;
+		prxe_ring_consume(&qp->rq, 1);
 		/* An overrun here changes nothing: the QP is in error already. */
 		prxe_cq_post(rcq, &cqe, false);
-		prxe_ring_consume(&qp->rq, 1);
 	}
 	qp->resp.have_rwqe = false;
 }

@@ -21,7 +21,9 @@
 #include "prxe_qp.h"
 
 /* Packets sent and not yet acknowledged, at most. */
-#define PRXE_MAX_INFLIGHT_PSNS	1024
+#define PRXE_MAX_INFLIGHT_PSNS	128
+/* A long message asks for an ACK this often, so the window keeps moving. */
+#define PRXE_ACK_REQ_EVERY	32
 
 static bool prxe_wr_is_read(const struct prxe_swqe *swqe)
 {
@@ -144,6 +146,7 @@ static struct sk_buff *prxe_req_data(struct prxe_qp *qp, struct prxe_swqe *swqe,
 				     int *err)
 {
 	u32 offset = swqe->sent;
+	u32 psn = prxe_psn_add(swqe->first_psn, offset / qp->mtu);
 	u32 paylen = min(qp->mtu, swqe->length - offset);
 	bool first = offset == 0;
 	bool last = offset + paylen == swqe->length;
@@ -154,10 +157,11 @@ static struct sk_buff *prxe_req_data(struct prxe_qp *qp, struct prxe_swqe *swqe,
 	u8 opcode;
 
 	opcode = prxe_req_opcode(swqe, first, last);
-	skb = prxe_qp_pkt_new(qp, opcode, paylen,
-			      prxe_psn_add(swqe->first_psn, offset / qp->mtu),
-			      last, last && (swqe->wr.send_flags &
-					     IB_SEND_SOLICITED), &bth);
+	skb = prxe_qp_pkt_new(qp, opcode, paylen, psn,
+			      last || (offset / qp->mtu) % PRXE_ACK_REQ_EVERY ==
+				      PRXE_ACK_REQ_EVERY - 1,
+			      last && (swqe->wr.send_flags & IB_SEND_SOLICITED),
+			      &bth);
 	if (!skb) {
 		*err = -ENOMEM;
 		return NULL;
@@ -182,8 +186,7 @@ static struct sk_buff *prxe_req_data(struct prxe_qp *qp, struct prxe_swqe *swqe,
 		}
 	}
 	swqe->sent += paylen;
-	if (last)
-		qp->req.psn = prxe_psn_add(swqe->last_psn, 1);
+	qp->req.psn = prxe_psn_add(psn, 1);
 	return skb;
 }
 
@@ -237,6 +240,9 @@ bool prxe_req_run(struct prxe_qp *qp)
 	}
 	if (swqe->sent == swqe->length)
 		qp->req.next = idx + 1;
+	/* What was ever sent: retransmissions do not move it back. */
+	if (prxe_psn_compare(qp->req.psn, qp->req.max_psn) > 0)
+		qp->req.max_psn = qp->req.psn;
 
 	prxe_qp_pkt_send(qp, skb);
 	prxe_comp_arm_timer(qp);

@@ -76,10 +76,11 @@ static void prxe_resp_complete(struct prxe_qp *qp, u32 status, u32 opcode,
 		cqe.ex.imm_data = prxe_immdt_imm(immdt);
 		cqe.flags |= PRXE_CQE_WITH_IMM;
 	}
-	prxe_qp_complete(qp, to_prxe_cq(qp->ibqp.recv_cq), &cqe,
-			 prxe_bth_se(pkt->bth));
+	/* Release the slot first: the application may repost at once. */
 	prxe_ring_consume(&qp->rq, 1);
 	qp->resp.have_rwqe = false;
+	prxe_qp_complete(qp, to_prxe_cq(qp->ibqp.recv_cq), &cqe,
+			 prxe_bth_se(pkt->bth));
 }
 
 /* Take the next receive WQE out of the ring; false if there is none. */

@@ -65,8 +65,8 @@ pmem=$BUILD_DIR/pmem.img
 rm -f "$pmem"
 truncate -s 524416K "$pmem"
 
-cmdline="console=ttyS0 loglevel=4 panic=-1 prxe.mode=$mode"
-[ -n "$filter" ] && cmdline="$cmdline prxe.filter=$filter"
+cmdline="console=ttyS0 loglevel=4 panic=-1 prxetest.mode=$mode"
+[ -n "$filter" ] && cmdline="$cmdline prxetest.filter=$filter"
 [ -n "${PRXE_KERNEL_ARGS:-}" ] && cmdline="$cmdline $PRXE_KERNEL_ARGS"
 
 : >"$console"

@@ -19,8 +19,11 @@ in_root() {
 		HOME=/root LANG=C.UTF-8 "$@"
 }
 
+# Lazily if a process still runs in the tree: nothing is left mounted.
 release_root() {
-	if mountpoint -q "$ROOTFS/proc"; then umount "$ROOTFS/proc"; fi
+	if mountpoint -q "$ROOTFS/proc"; then
+		umount "$ROOTFS/proc" 2>/dev/null || umount -l "$ROOTFS/proc"
+	fi
 }
 
 # Version of the guest kernel: the one linux-headers-amd64 points at in the tree.

@@ -105,10 +105,20 @@ rc_test_pair() {
 	rc_pair "$NS_A" "$deva" "$NS_B" "$devb" "$IP_A" "$@"
 }
 
+# The protocol counters of every prxe device, for the log of a failure.
+rc_dump_counters() {
+	local d
+	for d in $(prxe_devices); do
+		rdma statistic show link "$d/1" 2>/dev/null | tr -s ' \n' ' '
+		echo
+	done
+}
+
 # rc_pass WHAT: the last run passed at every end, each saying PASS.
 rc_pass() {
 	local why
 	if [ "$RC_STATUS" != 0 ] || [ "${RC_SERVER_STATUS:-0}" != 0 ]; then
+		rc_dump_counters
 		why=$(grep -E -m 2 'FAIL:|UNSUPPORTED:' <<<"$RC_OUT" | tr '\n' ' ')
 		fail "$1: exit ${RC_STATUS}${RC_SERVER_STATUS:+ (server $RC_SERVER_STATUS)}: ${why:-$(tail -n 2 <<<"$RC_OUT")}"
 	fi

@@ -81,6 +81,9 @@ testbed_reset() {
 	   [ "$(in_a cat /sys/class/net/$NETDEV_A/mtu)" != 1500 ]; then
 		testbed_net
 	fi
+	# No qdisc (netem) left behind by a test.
+	in_a tc qdisc del dev "$NETDEV_A" root 2>/dev/null
+	in_b tc qdisc del dev "$NETDEV_B" root 2>/dev/null
 	in_a ip link set "$NETDEV_A" up
 	in_b ip link set "$NETDEV_B" up
 }
