@@ -14,26 +14,26 @@ log "building prxe.ko and the provider for $kver"
 mkdir -p "$src"
 rsync -a --delete --exclude=/build/ --exclude=/.git/ "$SRC_DIR/" "$src/"
 
-# The kernel module, warning-free with W=1 (a warning fails the build).
-in_root make -s -C "/usr/src/linux-headers-$kver" M=/build/src W=1 \
-	>"$BUILD_DIR/kbuild.log" 2>&1 || {
-	cat "$BUILD_DIR/kbuild.log" >&2
-	die "kernel module build failed"
+# kbuild_clean LOG BAD_REGEX WHAT MAKE_ARGS...: build prxe.ko against the
+# guest kernel's headers; fail if make fails or its output matches
+# BAD_REGEX (any warning fails the build).
+kbuild_clean() {
+	local log=$BUILD_DIR/$1 bad=$2 what=$3
+	shift 3
+	in_root make -s -C "/usr/src/linux-headers-$kver" M=/build/src "$@" \
+		>"$log" 2>&1 || {
+		cat "$log" >&2
+		die "$what failed"
+	}
+	if grep -Eq "$bad" "$log"; then
+		cat "$log" >&2
+		die "$what reports problems in prxe.ko"
+	fi
 }
-if grep -q 'warning:' "$BUILD_DIR/kbuild.log"; then
-	cat "$BUILD_DIR/kbuild.log" >&2
-	die "kernel module build has warnings"
-fi
-# sparse on every file (C=2), also warning-free.
-in_root make -s -C "/usr/src/linux-headers-$kver" M=/build/src C=2 \
-	>"$BUILD_DIR/sparse.log" 2>&1 || {
-	cat "$BUILD_DIR/sparse.log" >&2
-	die "sparse run failed"
-}
-if grep -Eq 'warning:|error:' "$BUILD_DIR/sparse.log"; then
-	cat "$BUILD_DIR/sparse.log" >&2
-	die "sparse reports problems in prxe.ko"
-fi
+
+# The kernel module with W=1, then sparse on every file (C=2).
+kbuild_clean kbuild.log 'warning:' "kernel module build (W=1)" W=1
+kbuild_clean sparse.log 'warning:|error:' "sparse (C=2)" C=2
 
 # Provider and test programs, installed as the guest will have them.
 in_root sh -ec '
