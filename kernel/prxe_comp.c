@@ -6,8 +6,11 @@
  *
  * Work requests retire in order.  An ACK for PSN p retires every SEND /
  * RDMA WRITE whose last PSN is at or before p; a READ retires when its last
- * response has been placed.  NAK (PSN sequence error) and timeouts rewind
- * the requester to the oldest work request not retired (prxe_req_rewind());
+ * response has been placed.  Each READ in flight takes its responses in
+ * order on its own; a gap in them (or an ACK past it) asks again for the
+ * rest of that READ alone (prxe_req_reread()).  NAK (PSN sequence error)
+ * and timeouts rewind the requester to the oldest work request not retired
+ * (prxe_req_rewind());
  * an RNR NAK pauses the requester for the time the responder asked for.
  * Errors the responder reports complete the work request with the matching
  * status and put the QP in the error state.
@@ -88,19 +91,70 @@ static void prxe_comp_fail(struct prxe_qp *qp, u32 status)
 	prxe_qp_error(qp);
 }
 
-/* Retire the SEND / RDMA WRITE requests acknowledged up to @psn. */
+/*
+ * Retire, oldest first, the SEND / RDMA WRITE requests acknowledged up to
+ * @psn and the READs whose responses have all been placed.
+ */
 static void prxe_comp_retire(struct prxe_qp *qp, u32 psn)
 {
 	while (qp->sq.kidx != qp->req.next && qp->state != IB_QPS_ERR) {
 		struct prxe_swqe *swqe = prxe_swqe(qp, qp->sq.kidx);
 
-		if (swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ ||
+		if (swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ ?
+		    !swqe->read_done :
 		    prxe_psn_compare(swqe->last_psn, psn) > 0)
 			break;
+		if (swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ &&
+		    swqe->read_status != IB_WC_SUCCESS) {
+			prxe_comp_fail(qp, swqe->read_status);
+			break;
+		}
 		prxe_qp_complete_send(qp, qp->sq.kidx, IB_WC_SUCCESS);
 	}
 	if (prxe_psn_compare(psn, qp->comp.psn) >= 0)
 		qp->comp.psn = prxe_psn_add(psn, 1);
+}
+
+/*
+ * The READ whose responses use @psn, among the work requests taken from
+ * the send ring (sent, or sent and then rewound); NULL if none.
+ */
+static struct prxe_swqe *prxe_comp_read_of(struct prxe_qp *qp, u32 psn)
+{
+	u32 idx, n = prxe_ring_avail(&qp->sq);
+
+	for (idx = qp->sq.kidx; idx - qp->sq.kidx < n; idx++) {
+		struct prxe_swqe *swqe = prxe_swqe(qp, idx);
+
+		if (!swqe->started ||
+		    prxe_psn_compare(swqe->first_psn, psn) > 0)
+			break;
+		if (swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ &&
+		    prxe_psn_compare(psn, swqe->last_psn) <= 0)
+			return swqe;
+	}
+	return NULL;
+}
+
+/*
+ * An acknowledgement of @psn: the responder has answered every READ
+ * before it.  Responses of those that did not all arrive were lost.
+ */
+static void prxe_comp_reads_lost(struct prxe_qp *qp, u32 psn)
+{
+	u32 idx;
+
+	for (idx = qp->sq.kidx; idx != qp->req.next; idx++) {
+		struct prxe_swqe *swqe = prxe_swqe(qp, idx);
+
+		if (prxe_psn_compare(swqe->last_psn, psn) > 0)
+			break;
+		if (swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ &&
+		    !swqe->read_done && !swqe->read_gap) {
+			prxe_counter_inc(qp->prxe, PRXE_CNT_RETRANSMITS);
+			prxe_req_reread(qp, swqe);
+		}
+	}
 }
 
 static void prxe_comp_timeout(struct prxe_qp *qp)
@@ -116,6 +170,8 @@ static void prxe_comp_timeout(struct prxe_qp *qp)
 	qp->comp.retry_left--;
 	prxe_counter_inc(qp->prxe, PRXE_CNT_RETRANSMITS);
 	prxe_req_rewind(qp);
+	/* Armed again even if the requester cannot send right now. */
+	prxe_comp_arm_timer(qp);
 }
 
 static void prxe_comp_rnr_nak(struct prxe_qp *qp, u32 psn, u8 syn)
@@ -141,14 +197,7 @@ static void prxe_comp_ack(struct prxe_qp *qp, u32 psn, u8 syn)
 	switch (prxe_aeth_type(syn)) {
 	case PRXE_AETH_ACK:
 		prxe_comp_retire(qp, psn);
-		/* An ACK past a READ not fully answered: responses were lost. */
-		if (qp->sq.kidx != qp->req.next) {
-			struct prxe_swqe *swqe = prxe_swqe(qp, qp->sq.kidx);
-
-			if (swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ &&
-			    prxe_psn_compare(psn, swqe->last_psn) >= 0)
-				prxe_req_rewind(qp);
-		}
+		prxe_comp_reads_lost(qp, psn);
 		prxe_comp_progress(qp);
 		return;
 	case PRXE_AETH_RNR_NAK:
@@ -179,7 +228,11 @@ static void prxe_comp_ack(struct prxe_qp *qp, u32 psn, u8 syn)
 	}
 }
 
-/* An RDMA READ response: place its payload, retire the READ at its end. */
+/*
+ * An RDMA READ response: placed if it is the next one its READ expects
+ * (each READ in flight fills in order, independently of the others); a
+ * gap asks for the rest of that READ again.  READs retire in order.
+ */
 static void prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
 	u32 mask = pkt->info->mask;
@@ -190,11 +243,9 @@ static void prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 
 	/* Responses come in order: earlier requests were all received. */
 	prxe_comp_retire(qp, prxe_psn_add(pkt->psn, PRXE_PSN_MASK));
-	if (qp->sq.kidx == qp->req.next)
-		return;
-	swqe = prxe_swqe(qp, qp->sq.kidx);
-	if (swqe->wr.opcode != IB_UVERBS_WR_RDMA_READ)
-		return;
+	swqe = prxe_comp_read_of(qp, pkt->psn);
+	if (!swqe || swqe->read_done)
+		return;			/* stale */
 
 	expected = prxe_psn_add(swqe->first_psn, swqe->received / qp->mtu);
 	gap = prxe_psn_diff(pkt->psn, expected);
@@ -202,37 +253,38 @@ static void prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		return;			/* duplicate */
 	if (gap > 0) {
 		/* Responses lost: ask once for the rest. */
-		if (!qp->comp.read_gap) {
-			qp->comp.read_gap = true;
+		if (!swqe->read_gap) {
 			prxe_counter_inc(qp->prxe, PRXE_CNT_RETRANSMITS);
-			prxe_req_rewind(qp);
+			prxe_req_reread(qp, swqe);
 		}
 		return;
 	}
-	qp->comp.read_gap = false;
+	swqe->read_gap = false;
 
 	if (((mask & PRXE_MASK_LAST) ?
 	     swqe->received + pkt->paylen != swqe->length :
 	     pkt->paylen != qp->mtu) || pkt->paylen > qp->mtu) {
-		prxe_comp_fail(qp, IB_WC_BAD_RESP_ERR);
-		return;
-	}
-	err = prxe_sge_copy(qp->prxe, qp->ibqp.pd, prxe_swqe_sge(swqe),
-			    swqe->wr.num_sge, swqe->received,
-			    prxe_payload(pkt->info, pkt->bth), pkt->paylen,
-			    PRXE_TO_MR, IB_ACCESS_LOCAL_WRITE);
-	if (err) {
-		prxe_comp_fail(qp, err == -EMSGSIZE ? IB_WC_LOC_LEN_ERR :
-						      IB_WC_LOC_PROT_ERR);
-		return;
+		swqe->read_status = IB_WC_BAD_RESP_ERR;
+	} else {
+		err = prxe_sge_copy(qp->prxe, qp->ibqp.pd, prxe_swqe_sge(swqe),
+				    swqe->wr.num_sge, swqe->received,
+				    prxe_payload(pkt->info, pkt->bth),
+				    pkt->paylen, PRXE_TO_MR,
+				    IB_ACCESS_LOCAL_WRITE);
+		if (err)
+			swqe->read_status = err == -EMSGSIZE ?
+				IB_WC_LOC_LEN_ERR : IB_WC_LOC_PROT_ERR;
 	}
 	swqe->received += pkt->paylen;
-	qp->comp.psn = prxe_psn_add(pkt->psn, 1);
-	if (mask & PRXE_MASK_LAST) {
-		if (qp->req.rd_atomic)
-			qp->req.rd_atomic--;
-		prxe_qp_complete_send(qp, qp->sq.kidx, IB_WC_SUCCESS);
+	/* Done: in full, or in error (reported when it is the oldest). */
+	if ((mask & PRXE_MASK_LAST) || swqe->read_status != IB_WC_SUCCESS) {
+		swqe->read_done = true;
+		prxe_comp_retire(qp, prxe_psn_add(pkt->psn, PRXE_PSN_MASK));
+		if (qp->state == IB_QPS_ERR)
+			return;
 	}
+	if (prxe_psn_compare(pkt->psn, qp->comp.psn) >= 0)
+		qp->comp.psn = prxe_psn_add(pkt->psn, 1);
 	prxe_comp_progress(qp);
 }
 

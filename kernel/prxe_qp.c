@@ -8,6 +8,7 @@
  * (prxe->qps) is an xarray read under RCU by the receive path.
  */
 #include <linux/log2.h>
+#include <rdma/restrack.h>
 
 #include "prxe.h"
 #include "prxe_cq.h"
@@ -207,9 +208,7 @@ static void prxe_qp_reset(struct prxe_qp *qp)
 	memset(qp->swqes, 0, qp->sq.num_entries * qp->swqe_size);
 	memset(&qp->req, 0, sizeof(qp->req));
 	memset(&qp->comp, 0, sizeof(qp->comp));
-	if (qp->resp.mr)
-		prxe_mr_put(qp->resp.mr);
-	qp->resp.mr = NULL;
+	prxe_resp_release(qp);
 	qp->resp.in_msg = 0;
 	qp->resp.have_rwqe = false;
 	qp->resp.nak_sent = false;
@@ -344,6 +343,34 @@ int prxe_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	init->cap = attr->cap;
 	init->sq_sig_type = qp->sq_sig_all ? IB_SIGNAL_ALL_WR : IB_SIGNAL_REQ_WR;
 	return 0;
+}
+
+/*
+ * The engines' state for `rdma resource show qp -d`: what a stalled or
+ * slow connection is waiting for.
+ */
+int prxe_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
+{
+	struct prxe_qp *qp = to_prxe_qp(ibqp);
+	int err;
+
+	mutex_lock(&qp->mutex);
+	err = rdma_nl_put_driver_u32(msg, "sq_posted",
+				     prxe_ring_avail(&qp->sq)) ?:
+	      rdma_nl_put_driver_u32(msg, "sq_sent", qp->req.next - qp->sq.kidx) ?:
+	      rdma_nl_put_driver_u32_hex(msg, "req_psn", qp->req.psn) ?:
+	      rdma_nl_put_driver_u32_hex(msg, "req_max_psn", qp->req.max_psn) ?:
+	      rdma_nl_put_driver_u32_hex(msg, "comp_psn", qp->comp.psn) ?:
+	      rdma_nl_put_driver_u32(msg, "retry_left", qp->comp.retry_left) ?:
+	      rdma_nl_put_driver_u32(msg, "rnr_wait", qp->comp.rnr_wait) ?:
+	      rdma_nl_put_driver_u32(msg, "timer", timer_pending(&qp->retrans_timer)) ?:
+	      rdma_nl_put_driver_u32_hex(msg, "resp_epsn", qp->resp.epsn) ?:
+	      rdma_nl_put_driver_u32(msg, "nak_sent", qp->resp.nak_sent) ?:
+	      rdma_nl_put_driver_u32(msg, "rq_posted", prxe_ring_avail(&qp->rq)) ?:
+	      rdma_nl_put_driver_u32(msg, "req_pkts", skb_queue_len(&qp->req_pkts)) ?:
+	      rdma_nl_put_driver_u32(msg, "rsp_pkts", skb_queue_len(&qp->rsp_pkts));
+	mutex_unlock(&qp->mutex);
+	return err;
 }
 
 int prxe_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)

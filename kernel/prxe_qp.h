@@ -38,6 +38,9 @@ struct prxe_swqe {
 	u8			ib_opcode_base;	/* first opcode of the message */
 	bool			started;
 	bool			signaled;
+	bool			read_done;	/* every READ response placed, */
+	u32			read_status;	/* or this error seen (IB_WC_*) */
+	bool			read_gap;	/* READ responses lost: asked again */
 	/* then: struct prxe_sge sge[max_send_sge] or inline data */
 	u8			data[] __aligned(8);
 };
@@ -52,8 +55,6 @@ struct prxe_req_state {
 	u32			next;		/* SQ index of the next WQE to send */
 	u32			psn;		/* next PSN to send */
 	u32			max_psn;	/* PSN after the last one ever sent */
-	u32			rd_atomic;	/* READ/atomic requests outstanding */
-	bool			wait_fence;
 };
 
 /* struct prxe_comp_state.events: set by timers, taken by the task */
@@ -67,8 +68,22 @@ struct prxe_comp_state {
 	u8			retry_left;
 	u8			rnr_retry_left;
 	bool			rnr_wait;	/* requester paused by RNR NAK */
-	bool			read_gap;	/* READ responses lost: asked again */
 	unsigned long		events;
+};
+
+/*
+ * An RDMA READ being answered: one response packet per responder step, so
+ * that a long READ neither floods the link in one burst nor holds up the
+ * QP's other engines.
+ */
+struct prxe_resp_read {
+	struct prxe_mr		*mr;		/* NULL: none (zero length) or idle */
+	bool			active;
+	u64			va;		/* of the request's RETH */
+	u32			length;
+	u32			offset;		/* bytes answered */
+	u32			psn;		/* of the request */
+	u32			npsn;		/* PSNs of its responses */
 };
 
 struct prxe_resp_state {
@@ -84,6 +99,7 @@ struct prxe_resp_state {
 	struct prxe_mr		*mr;		/* of the current WRITE */
 	bool			have_rwqe;
 	struct prxe_rwqe	*rwqe;		/* max_recv_sge SGEs */
+	struct prxe_resp_read	read;		/* responses being sent */
 };
 
 struct prxe_qp {
@@ -158,6 +174,7 @@ int prxe_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 int prxe_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		  struct ib_qp_init_attr *init);
 int prxe_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
+int prxe_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp);
 int prxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		   const struct ib_send_wr **bad_wr);
 int prxe_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
@@ -183,9 +200,11 @@ void prxe_qp_pkt_send(struct prxe_qp *qp, struct sk_buff *skb);
 /* prxe_req.c, prxe_comp.c, prxe_resp.c: one step of each engine */
 bool prxe_req_run(struct prxe_qp *qp);
 void prxe_req_rewind(struct prxe_qp *qp);
+void prxe_req_reread(struct prxe_qp *qp, struct prxe_swqe *swqe);
 bool prxe_comp_run(struct prxe_qp *qp);
 void prxe_comp_arm_timer(struct prxe_qp *qp);
 bool prxe_resp_run(struct prxe_qp *qp);
+void prxe_resp_release(struct prxe_qp *qp);
 void prxe_retrans_timer_fn(struct timer_list *t);
 void prxe_rnr_timer_fn(struct timer_list *t);
 

@@ -127,10 +127,7 @@ static void prxe_qp_flush(struct prxe_qp *qp)
 	del_timer(&qp->rnr_timer);
 	skb_queue_purge(&qp->req_pkts);
 	skb_queue_purge(&qp->rsp_pkts);
-	if (qp->resp.mr) {
-		prxe_mr_put(qp->resp.mr);
-		qp->resp.mr = NULL;
-	}
+	prxe_resp_release(qp);
 
 	for (n = prxe_ring_avail(&qp->sq); n; n--)
 		prxe_qp_complete_send(qp, qp->sq.kidx, IB_WC_WR_FLUSH_ERR);

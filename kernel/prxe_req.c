@@ -30,6 +30,19 @@ static bool prxe_wr_is_read(const struct prxe_swqe *swqe)
 	return swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ;
 }
 
+/* READ requests sent whose responses have not all arrived. */
+static u32 prxe_req_reads_outstanding(struct prxe_qp *qp)
+{
+	u32 idx, n = 0;
+
+	for (idx = qp->sq.kidx; idx != qp->req.next; idx++) {
+		struct prxe_swqe *swqe = prxe_swqe(qp, idx);
+
+		n += prxe_wr_is_read(swqe) && !swqe->read_done;
+	}
+	return n;
+}
+
 /* Copy work request @idx out of the ring and check it. */
 static int prxe_req_fetch(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
 {
@@ -43,6 +56,9 @@ static int prxe_req_fetch(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
 			 (swqe->wr.send_flags & IB_SEND_SIGNALED);
 	swqe->sent = 0;
 	swqe->received = 0;
+	swqe->read_done = false;
+	swqe->read_status = IB_WC_SUCCESS;
+	swqe->read_gap = false;
 
 	switch (swqe->wr.opcode) {
 	case IB_UVERBS_WR_SEND:
@@ -121,8 +137,8 @@ static void prxe_req_fail(struct prxe_qp *qp, u32 idx, u32 status)
 }
 
 /* The RDMA READ request for what of @swqe's data has not arrived yet. */
-static struct sk_buff *prxe_req_read(struct prxe_qp *qp,
-				     struct prxe_swqe *swqe)
+static struct sk_buff *prxe_req_read_pkt(struct prxe_qp *qp,
+					 struct prxe_swqe *swqe)
 {
 	u32 done = swqe->received;
 	struct prxe_bth *bth;
@@ -136,9 +152,23 @@ static struct sk_buff *prxe_req_read(struct prxe_qp *qp,
 	prxe_reth_set(prxe_reth(prxe_opcode_info(bth->opcode), bth),
 		      swqe->wr.wr.rdma.remote_addr + done, swqe->wr.wr.rdma.rkey,
 		      swqe->length - done);
-	swqe->sent = swqe->length;
-	qp->req.psn = prxe_psn_add(swqe->last_psn, 1);
 	return skb;
+}
+
+/*
+ * Responses of the READ @swqe were lost (the completer saw a gap): ask
+ * again for the rest of it alone.  The responder answers it from where it
+ * stands, abandoning what it was still sending of it.
+ */
+void prxe_req_reread(struct prxe_qp *qp, struct prxe_swqe *swqe)
+{
+	struct sk_buff *skb = prxe_req_read_pkt(qp, swqe);
+
+	if (!skb)
+		return;		/* the timer retries */
+	swqe->read_gap = true;
+	prxe_qp_pkt_send(qp, skb);
+	prxe_comp_arm_timer(qp);
 }
 
 /* The next SEND / RDMA WRITE packet of @swqe; copies its payload. */
@@ -217,17 +247,23 @@ bool prxe_req_run(struct prxe_qp *qp)
 	if (prxe_wr_is_read(swqe)) {
 		u32 max = max_t(u32, qp->max_rd_atomic, 1);
 
-		if (swqe->sent == 0 && qp->req.rd_atomic >= max)
+		if (swqe->read_done) {
+			/* Answered in full before a rewind: nothing to ask. */
+			qp->req.psn = prxe_psn_add(swqe->last_psn, 1);
+			qp->req.next = idx + 1;
+			return true;
+		}
+		if (prxe_req_reads_outstanding(qp) >= max)
 			return false;
-		if (swqe->sent == 0)
-			qp->req.rd_atomic++;
-		skb = prxe_req_read(qp, swqe);
+		skb = prxe_req_read_pkt(qp, swqe);
 		if (!skb)
 			return false;	/* out of memory: the timer retries */
+		swqe->sent = swqe->length;
+		qp->req.psn = prxe_psn_add(swqe->last_psn, 1);
 	} else {
 		/* Fence: wait for earlier READs to complete. */
 		if (swqe->sent == 0 && (swqe->wr.send_flags & IB_SEND_FENCE) &&
-		    qp->req.rd_atomic)
+		    prxe_req_reads_outstanding(qp))
 			return false;
 		skb = prxe_req_data(qp, swqe, &err);
 		if (!skb) {
@@ -256,10 +292,15 @@ bool prxe_req_run(struct prxe_qp *qp)
  */
 void prxe_req_rewind(struct prxe_qp *qp)
 {
+	u32 end = qp->req.next;
 	u32 idx;
 
-	qp->req.rd_atomic = 0;
-	for (idx = qp->sq.kidx; idx != qp->req.next; idx++) {
+	/* The work request being sent (a long one, in part) goes back too. */
+	if (end - qp->sq.kidx < prxe_ring_avail(&qp->sq) &&
+	    prxe_swqe(qp, end)->started)
+		end++;
+
+	for (idx = qp->sq.kidx; idx != end; idx++) {
 		struct prxe_swqe *swqe = prxe_swqe(qp, idx);
 		s32 acked = 0;
 
@@ -272,8 +313,9 @@ void prxe_req_rewind(struct prxe_qp *qp)
 							   swqe->first_psn),
 					0, swqe->npsn - 1);
 		swqe->sent = acked * qp->mtu;
+		swqe->read_gap = false;
 	}
-	if (qp->sq.kidx != qp->req.next) {
+	if (qp->sq.kidx != end) {
 		struct prxe_swqe *swqe = prxe_swqe(qp, qp->sq.kidx);
 
 		qp->req.psn = prxe_wr_is_read(swqe) ?

@@ -6,7 +6,8 @@
  *   prxe_resp_packet()   PSN (in order / duplicate / gap), opcode sequence
  *   prxe_resp_send()     SEND: into the next receive WQE
  *   prxe_resp_write()    RDMA WRITE: into the memory region of the RETH
- *   prxe_resp_read()     RDMA READ: responses from the memory region
+ *   prxe_resp_read()     RDMA READ: checked, then answered from the memory
+ *                        region one response per step (prxe_resp_read_step())
  *
  * ACKs are coalesced: a request asking for one (AckReq) makes an ACK
  * pending, sent when the QP's queue of incoming requests is empty.  A PSN
@@ -14,7 +15,8 @@
  * answered again from memory (READ).  Errors the requester must hear of are
  * NAKed, and put this QP in the error state as IBTA prescribes for them.
  *
- * Runs in the QP task under qp->mutex.
+ * Runs in the QP task under qp->mutex.  Lock order: qp->mutex ->
+ * qp->req_pkts.lock (a peek at the next request).
  */
 #include <linux/overflow.h>
 
@@ -231,20 +233,29 @@ static void prxe_resp_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	qp->resp.epsn = prxe_psn_add(pkt->psn, 1);
 }
 
+/* Forget the READ being answered. */
+static void prxe_resp_read_end(struct prxe_qp *qp)
+{
+	if (qp->resp.read.mr)
+		prxe_mr_put(qp->resp.read.mr);
+	qp->resp.read.mr = NULL;
+	qp->resp.read.active = false;
+}
+
 /*
- * Answer an RDMA READ request from memory: one response per path MTU,
- * PSNs from the request's on.  A duplicate request (the requester lost
- * responses) is answered again the same way from its own RETH.
+ * An RDMA READ request: checked here, answered from memory by
+ * prxe_resp_read_step(), one response per path MTU with PSNs from the
+ * request's on.  A duplicate request (the requester lost responses) is
+ * answered again from its own RETH, replacing any READ being answered:
+ * the requester wants nothing more of that one.
  */
 static void prxe_resp_read(struct prxe_qp *qp, struct prxe_pkt *pkt,
 			   bool duplicate)
 {
 	struct prxe_reth *reth = prxe_reth(pkt->info, pkt->bth);
 	u32 len = prxe_reth_len(reth);
-	u64 va = prxe_reth_va(reth);
-	u32 n = len ? DIV_ROUND_UP(len, qp->mtu) : 1;
 	struct prxe_mr *mr = NULL;
-	u32 i;
+	u32 npsn;
 
 	if (len) {
 		mr = prxe_resp_reth_mr(qp, reth, IB_ACCESS_REMOTE_READ);
@@ -257,45 +268,63 @@ static void prxe_resp_read(struct prxe_qp *qp, struct prxe_pkt *pkt,
 		return;
 	}
 	prxe_resp_flush_ack(qp);
+	npsn = len ? DIV_ROUND_UP(len, qp->mtu) : 1;
 	if (!duplicate) {
 		qp->resp.msn++;
-		qp->resp.epsn = prxe_psn_add(pkt->psn, n);
+		qp->resp.epsn = prxe_psn_add(pkt->psn, npsn);
 	}
+	prxe_resp_read_end(qp);
+	qp->resp.read = (struct prxe_resp_read) {
+		.mr = mr,
+		.active = true,
+		.va = prxe_reth_va(reth),
+		.length = len,
+		.psn = pkt->psn,
+		.npsn = npsn,
+	};
+}
 
-	for (i = 0; i < n; i++) {
-		u32 paylen = min(qp->mtu, len - i * qp->mtu);
-		const struct prxe_opcode_info *info;
-		struct prxe_bth *bth;
-		struct sk_buff *skb;
-		u8 opcode;
+/* Send the next response of the READ being answered. */
+static void prxe_resp_read_step(struct prxe_qp *qp)
+{
+	struct prxe_resp_read *rd = &qp->resp.read;
+	u32 paylen = min(qp->mtu, rd->length - rd->offset);
+	bool first = rd->offset == 0;
+	bool last = rd->offset + paylen == rd->length;
+	const struct prxe_opcode_info *info;
+	struct prxe_bth *bth;
+	struct sk_buff *skb;
+	u8 opcode;
 
-		if (n == 1)
-			opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_ONLY;
-		else if (i == 0)
-			opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_FIRST;
-		else if (i == n - 1)
-			opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_LAST;
-		else
-			opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_MIDDLE;
-		info = prxe_opcode_info(opcode);
+	if (first && last)
+		opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_ONLY;
+	else if (first)
+		opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_FIRST;
+	else if (last)
+		opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_LAST;
+	else
+		opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_MIDDLE;
+	info = prxe_opcode_info(opcode);
 
-		skb = prxe_qp_pkt_new(qp, opcode, paylen,
-				      prxe_psn_add(pkt->psn, i), false, false,
-				      &bth);
-		if (!skb)
-			break;	/* the requester asks again */
-		if (info->mask & PRXE_MASK_AETH)
-			prxe_aeth_set(prxe_aeth(info, bth),
-				      PRXE_AETH_ACK | PRXE_AETH_ACK_NO_CREDITS,
-				      qp->resp.msn);
-		if (paylen)
-			prxe_mr_copy(mr, va + (u64)i * qp->mtu,
-				     prxe_payload(info, bth), paylen,
-				     PRXE_FROM_MR);
-		prxe_qp_pkt_send(qp, skb);
+	skb = prxe_qp_pkt_new(qp, opcode, paylen,
+			      prxe_psn_add(rd->psn, rd->offset / qp->mtu),
+			      false, false, &bth);
+	if (!skb) {
+		/* Out of memory: the requester times out and asks again. */
+		prxe_resp_read_end(qp);
+		return;
 	}
-	if (mr)
-		prxe_mr_put(mr);
+	if (info->mask & PRXE_MASK_AETH)
+		prxe_aeth_set(prxe_aeth(info, bth),
+			      PRXE_AETH_ACK | PRXE_AETH_ACK_NO_CREDITS,
+			      qp->resp.msn);
+	if (paylen)
+		prxe_mr_copy(rd->mr, rd->va + rd->offset,
+			     prxe_payload(info, bth), paylen, PRXE_FROM_MR);
+	prxe_qp_pkt_send(qp, skb);
+	rd->offset += paylen;
+	if (last)
+		prxe_resp_read_end(qp);
 }
 
 /* Is @mask a legal next packet after what this QP received last? */
@@ -362,6 +391,32 @@ static void prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	}
 }
 
+/*
+ * Requests queue behind a READ being answered (its responses come first in
+ * PSN order), except a request for the rest of this very READ: the
+ * requester lost some of its responses and wants them again from there.
+ */
+static bool prxe_resp_preempts_read(struct prxe_qp *qp)
+{
+	struct prxe_resp_read *rd = &qp->resp.read;
+	struct prxe_pkt *pkt = NULL;
+	s32 since;
+	struct sk_buff *skb;
+	unsigned long flags;
+
+	spin_lock_irqsave(&qp->req_pkts.lock, flags);
+	skb = skb_peek(&qp->req_pkts);
+	if (skb)
+		pkt = prxe_pkt(skb);
+	spin_unlock_irqrestore(&qp->req_pkts.lock, flags);
+
+	/* Only this task dequeues: @pkt stays valid. */
+	if (!pkt || !(pkt->info->mask & PRXE_MASK_READ))
+		return false;
+	since = prxe_psn_diff(pkt->psn, rd->psn);
+	return since >= 0 && since < (s32)rd->npsn;
+}
+
 bool prxe_resp_run(struct prxe_qp *qp)
 {
 	struct sk_buff *skb;
@@ -371,6 +426,10 @@ bool prxe_resp_run(struct prxe_qp *qp)
 		skb_queue_purge(&qp->req_pkts);
 		return false;
 	}
+	if (qp->resp.read.active && !prxe_resp_preempts_read(qp)) {
+		prxe_resp_read_step(qp);
+		return true;
+	}
 	skb = skb_dequeue(&qp->req_pkts);
 	if (!skb) {
 		prxe_resp_flush_ack(qp);
@@ -379,4 +438,13 @@ bool prxe_resp_run(struct prxe_qp *qp)
 	prxe_resp_packet(qp, prxe_pkt(skb));
 	kfree_skb(skb);
 	return true;
+}
+
+/* Drop the memory region references of requests in progress. */
+void prxe_resp_release(struct prxe_qp *qp)
+{
+	if (qp->resp.mr)
+		prxe_mr_put(qp->resp.mr);
+	qp->resp.mr = NULL;
+	prxe_resp_read_end(qp);
 }
