@@ -323,7 +323,7 @@ bool prxe_comp_run(struct prxe_qp *qp)
 			prxe_comp_timeout(qp);
 		return true;
 	}
-	skb = skb_dequeue(&qp->rsp_pkts);
+	skb = prxe_qp_pkt_dequeue(qp, &qp->rsp_pkts);
 	if (!skb)
 		return false;
 	prxe_comp_packet(qp, prxe_pkt(skb));

@@ -75,7 +75,7 @@ static int prxe_probe_send(struct prxe_dev *prxe, const union ib_gid *sgid,
 	prxe_bth_init(bth, PRXE_OP_UD_SEND_ONLY, false, 0, PRXE_DEFAULT_PKEY,
 		      dqpn, false, 0);
 	prxe_deth_set(prxe_deth(info, bth), qkey, 1);
-	return prxe_pkt_xmit(prxe, &av, skb, 1, dqpn);
+	return prxe_pkt_xmit(prxe, &av, NULL, skb, 1, dqpn);
 }
 
 static ssize_t prxe_xmit_ud_write(struct file *file, const char __user *ubuf,

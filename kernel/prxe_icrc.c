@@ -21,8 +21,9 @@
  * big-endian machines.
  *
  * Both functions need a linear skb whose network and transport headers are
- * set, holding exactly one packet from the IP header to the ICRC, which ends
- * at the skb's tail.  IPv4 options and IPv6 extension headers are not
+ * set, holding exactly one packet from the IP header on; the ICRC ends at
+ * the skb's tail when it is generated, and has been trimmed off (it is
+ * just past the tail) when it is checked.  IPv4 options and IPv6 extension headers are not
  * supported (prxe never sends them; the receive path drops such packets
  * before calling here).
  *
@@ -52,16 +53,15 @@ static struct prxe_icrc *prxe_icrc_field(const struct sk_buff *skb)
 }
 
 /*
- * CRC of the pseudo-packet up to the ICRC, not yet inverted.  The invariant
- * IP, UDP and BTH headers are copied into @pseudo and masked there; the
- * packet itself is not modified.
+ * CRC of the pseudo-packet up to the ICRC at @end, not yet inverted.  The
+ * invariant IP, UDP and BTH headers are copied into @pseudo and masked
+ * there; the packet itself is not modified.
  */
-static u32 prxe_icrc_compute(const struct sk_buff *skb)
+static u32 prxe_icrc_compute(const struct sk_buff *skb, const u8 *end)
 {
 	u8 pseudo[sizeof(struct ipv6hdr) + sizeof(struct udphdr) +
 		  PRXE_BTH_BYTES];
 	const u8 *net = skb_network_header(skb);
-	const u8 *end = skb_tail_pointer(skb) - PRXE_ICRC_SIZE;
 	unsigned int ip_len, hdr_len;
 	struct prxe_bth *bth;
 	struct udphdr *udph;
@@ -103,18 +103,23 @@ static u32 prxe_icrc_compute(const struct sk_buff *skb)
  */
 void prxe_icrc_generate(struct sk_buff *skb)
 {
-	prxe_icrc_field(skb)->icrc = cpu_to_le32(~prxe_icrc_compute(skb));
+	struct prxe_icrc *field = prxe_icrc_field(skb);
+
+	field->icrc = cpu_to_le32(~prxe_icrc_compute(skb, (u8 *)field));
 }
 
 /**
  * prxe_icrc_check() - check the ICRC of a received packet
- * @skb: the packet, IP header to ICRC
+ * @skb: the packet as the receive path keeps it: from the IP header to the
+ *	 pad, the ICRC trimmed off (but still in the buffer, at the tail)
  *
  * Return: 0 if the ICRC is right, -EINVAL if not.
  */
 int prxe_icrc_check(const struct sk_buff *skb)
 {
-	u32 icrc = le32_to_cpu(prxe_icrc_field(skb)->icrc);
+	const struct prxe_icrc *field =
+		(const struct prxe_icrc *)skb_tail_pointer(skb);
 
-	return icrc == ~prxe_icrc_compute(skb) ? 0 : -EINVAL;
+	return le32_to_cpu(field->icrc) ==
+	       ~prxe_icrc_compute(skb, (const u8 *)field) ? 0 : -EINVAL;
 }

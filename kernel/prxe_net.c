@@ -52,6 +52,7 @@
 #include <linux/slab.h>
 #include <linux/udp.h>
 #include <net/addrconf.h>
+#include <net/dst_cache.h>
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
@@ -153,12 +154,6 @@ static int prxe_rcv_parse(struct sk_buff *skb, enum prxe_counter *why)
 	if (tlen % 4)
 		return -EPROTO;
 
-	/* Checked before the headers: a flipped bit is an ICRC error. */
-	if (prxe_icrc_check(skb)) {
-		*why = PRXE_CNT_RCVD_ICRC_ERR;
-		return -EBADMSG;
-	}
-
 	bth = (struct prxe_bth *)(udph + 1);
 	info = prxe_opcode_info(prxe_bth_opcode(bth));
 	if (!info || prxe_bth_tver(bth) != PRXE_BTH_TVER)
@@ -212,11 +207,12 @@ static int prxe_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
 
 	err = prxe_rcv_parse(skb, &why);
 	if (err) {
+		/* (A flipped bit may show as a bad header before the ICRC.) */
 		if (err != -ENOMEM)
 			prxe_counter_inc(prxe, why);
 		kfree_skb(skb);
 	} else {
-		prxe_counter_inc(prxe, PRXE_CNT_RCVD_PKTS);
+		/* The ICRC is checked by whoever takes the packet. */
 		prxe_rcv_pkt(prxe, skb);
 	}
 	ib_device_put(&prxe->ibdev);
@@ -523,7 +519,8 @@ static struct udphdr *prxe_push_udp(struct sk_buff *skb, __be16 sport)
 
 /* Route, headers, ICRC, send.  Consumes @skb. */
 static int prxe_xmit4(struct net *net, int oif, const struct prxe_av *av,
-		      struct sk_buff *skb, __be16 sport)
+		      struct dst_cache *route, struct sk_buff *skb,
+		      __be16 sport)
 {
 	struct flowi4 fl4 = {
 		.flowi4_oif = oif,
@@ -535,11 +532,17 @@ static int prxe_xmit4(struct net *net, int oif, const struct prxe_av *av,
 	};
 	struct iphdr *iph;
 	struct rtable *rt;
+	__be32 saddr;	/* the cached source: fl4.saddr, the GID's */
 
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt)) {
-		kfree_skb(skb);
-		return PTR_ERR(rt);
+	rt = route ? dst_cache_get_ip4(route, &saddr) : NULL;
+	if (!rt) {
+		rt = ip_route_output_key(net, &fl4);
+		if (IS_ERR(rt)) {
+			kfree_skb(skb);
+			return PTR_ERR(rt);
+		}
+		if (route)
+			dst_cache_set_ip4(route, &rt->dst, fl4.saddr);
 	}
 
 	/* UDP checksum 0: allowed over IPv4, and what RoCEv2 NICs send. */
@@ -570,7 +573,8 @@ static int prxe_xmit4(struct net *net, int oif, const struct prxe_av *av,
 
 #if IS_ENABLED(CONFIG_IPV6)
 static int prxe_xmit6(struct net *net, int oif, const struct prxe_av *av,
-		      struct sk_buff *skb, __be16 sport)
+		      struct dst_cache *route, struct sk_buff *skb,
+		      __be16 sport)
 {
 	__be32 flow_label = htonl(av->flow_label & IB_GRH_FLOWLABEL_MASK);
 	struct flowi6 fl6 = {
@@ -584,11 +588,17 @@ static int prxe_xmit6(struct net *net, int oif, const struct prxe_av *av,
 	};
 	struct dst_entry *dst;
 	struct ipv6hdr *ip6h;
+	struct in6_addr saddr;	/* the cached source: fl6.saddr, the GID's */
 
-	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
-	if (IS_ERR(dst)) {
-		kfree_skb(skb);
-		return PTR_ERR(dst);
+	dst = route ? dst_cache_get_ip6(route, &saddr) : NULL;
+	if (!dst) {
+		dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
+		if (IS_ERR(dst)) {
+			kfree_skb(skb);
+			return PTR_ERR(dst);
+		}
+		if (route)
+			dst_cache_set_ip6(route, dst, &fl6.saddr);
 	}
 
 	/*
@@ -617,7 +627,8 @@ static int prxe_xmit6(struct net *net, int oif, const struct prxe_av *av,
 }
 #else
 static int prxe_xmit6(struct net *net, int oif, const struct prxe_av *av,
-		      struct sk_buff *skb, __be16 sport)
+		      struct dst_cache *route, struct sk_buff *skb,
+		      __be16 sport)
 {
 	kfree_skb(skb);
 	return -EAFNOSUPPORT;
@@ -628,6 +639,7 @@ static int prxe_xmit6(struct net *net, int oif, const struct prxe_av *av,
  * prxe_pkt_xmit() - send a packet
  * @prxe: the sending device (registered)
  * @av: where to
+ * @route: the cached route of @av (a QP's), or NULL to look it up
  * @skb: from prxe_pkt_alloc(), transport headers and payload filled in
  * @src_qpn: the sending QP
  * @dst_qpn: the destination QP
@@ -643,7 +655,8 @@ static int prxe_xmit6(struct net *net, int oif, const struct prxe_av *av,
  * Return: 0, or a negative errno (no route, dropped by the stack).
  */
 int prxe_pkt_xmit(struct prxe_dev *prxe, const struct prxe_av *av,
-		  struct sk_buff *skb, u32 src_qpn, u32 dst_qpn)
+		  struct dst_cache *route, struct sk_buff *skb, u32 src_qpn,
+		  u32 dst_qpn)
 {
 	struct net *net = dev_net(prxe->ndev);
 	int oif = av->ifindex ?: prxe->ndev->ifindex;
@@ -652,10 +665,13 @@ int prxe_pkt_xmit(struct prxe_dev *prxe, const struct prxe_av *av,
 
 	sport = htons(rdma_get_udp_sport(av->flow_label, src_qpn, dst_qpn));
 	skb_put(skb, PRXE_ICRC_SIZE);
+	/* The route cache is per CPU: no migration while it is used. */
+	local_bh_disable();
 	if (prxe_av_is_ipv4(av))
-		err = prxe_xmit4(net, oif, av, skb, sport);
+		err = prxe_xmit4(net, oif, av, route, skb, sport);
 	else
-		err = prxe_xmit6(net, oif, av, skb, sport);
+		err = prxe_xmit6(net, oif, av, route, skb, sport);
+	local_bh_enable();
 
 	/* NET_XMIT_CN: queued, but the queue is congested. */
 	if (unlikely(net_xmit_eval(err))) {

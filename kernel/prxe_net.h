@@ -8,7 +8,7 @@
  *
  *   send:    skb = prxe_pkt_alloc(prxe, av, len, gfp);
  *            fill skb->data: BTH, extension headers, payload, zero pad;
- *            prxe_pkt_xmit(prxe, av, skb, src_qpn, dst_qpn);
+ *            prxe_pkt_xmit(prxe, av, route, skb, src_qpn, dst_qpn);
  *
  *   receive: prxe_rcv_pkt(prxe, skb) (prxe_recv.c) is called for every
  *            packet that passed the checks below, with prxe_pkt(skb)
@@ -28,6 +28,7 @@
 #include "prxe_hdr.h"
 #include "prxe_opcode.h"
 
+struct dst_cache;
 struct prxe_dev;
 
 /*
@@ -79,6 +80,7 @@ struct prxe_pkt {
 	u32				ack_req:1;
 	u32				se:1;	/* solicited event */
 	u32				ipv6:1;	/* else IPv4 */
+	u32				icrc_ok:1; /* checked (prxe_recv.c) */
 	u16				paylen;	/* payload bytes, pad excluded */
 	u16				sport;	/* source UDP port */
 };
@@ -104,7 +106,8 @@ void prxe_net_dev_remove(struct prxe_dev *prxe);
 struct sk_buff *prxe_pkt_alloc(struct prxe_dev *prxe, const struct prxe_av *av,
 			       unsigned int len, gfp_t gfp);
 int prxe_pkt_xmit(struct prxe_dev *prxe, const struct prxe_av *av,
-		  struct sk_buff *skb, u32 src_qpn, u32 dst_qpn);
+		  struct dst_cache *route, struct sk_buff *skb, u32 src_qpn,
+		  u32 dst_qpn);
 
 /* prxe_icrc.c */
 void prxe_icrc_generate(struct sk_buff *skb);

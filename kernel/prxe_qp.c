@@ -35,13 +35,14 @@ static int prxe_qp_check_init(struct ib_device *ibdev,
 	}
 	if (init->srq || init->create_flags)
 		return -EOPNOTSUPP;
-	if (cap->max_send_wr < 1 || cap->max_send_wr > PRXE_MAX_QP_WR ||
-	    cap->max_recv_wr < 1 || cap->max_recv_wr > PRXE_MAX_QP_WR ||
+	/* 0 work requests: a send-only or receive-only QP. */
+	if (cap->max_send_wr > PRXE_MAX_QP_WR ||
+	    cap->max_recv_wr > PRXE_MAX_QP_WR ||
 	    cap->max_send_sge > PRXE_MAX_SGE ||
 	    cap->max_recv_sge > PRXE_MAX_SGE ||
 	    cap->max_inline_data > PRXE_MAX_INLINE_DATA) {
 		ibdev_dbg(ibdev,
-			  "create_qp: caps wr %u/%u sge %u/%u inline %u beyond 1..%u/%u/%u\n",
+			  "create_qp: caps wr %u/%u sge %u/%u inline %u beyond %u/%u/%u\n",
 			  cap->max_send_wr, cap->max_recv_wr, cap->max_send_sge,
 			  cap->max_recv_sge, cap->max_inline_data,
 			  PRXE_MAX_QP_WR, PRXE_MAX_SGE, PRXE_MAX_INLINE_DATA);
@@ -62,15 +63,16 @@ static int prxe_qp_init_queues(struct prxe_qp *qp, struct ib_qp_init_attr *init,
 	sge_space = max_t(u32, cap->max_send_sge, 1) * sizeof(struct prxe_sge);
 	inline_space = ALIGN(cap->max_inline_data, sizeof(struct prxe_sge));
 	space = max(sge_space, inline_space);
+	/* A queue of 0 work requests gets a ring of one entry, never used. */
 	err = prxe_ring_init(&qp->sq, uctx,
-			     roundup_pow_of_two(cap->max_send_wr),
+			     roundup_pow_of_two(max_t(u32, cap->max_send_wr, 1)),
 			     sizeof(struct prxe_send_wqe) + space, &resp->sq);
 	if (err)
 		return err;
 
 	recv_sge = max_t(u32, cap->max_recv_sge, 1);
 	err = prxe_ring_init(&qp->rq, uctx,
-			     roundup_pow_of_two(cap->max_recv_wr),
+			     roundup_pow_of_two(max_t(u32, cap->max_recv_wr, 1)),
 			     sizeof(struct prxe_recv_wqe) +
 			     recv_sge * sizeof(struct prxe_sge), &resp->rq);
 	if (err)
@@ -88,8 +90,10 @@ static int prxe_qp_init_queues(struct prxe_qp *qp, struct ib_qp_init_attr *init,
 		goto err_rq;
 	}
 
-	cap->max_send_wr = qp->sq.num_entries;
-	cap->max_recv_wr = qp->rq.num_entries;
+	if (cap->max_send_wr)
+		cap->max_send_wr = qp->sq.num_entries;
+	if (cap->max_recv_wr)
+		cap->max_recv_wr = qp->rq.num_entries;
 	cap->max_send_sge = min_t(u32, qp->max_send_sge, PRXE_MAX_SGE);
 	cap->max_recv_sge = qp->max_recv_sge;
 	cap->max_inline_data = qp->max_inline;
@@ -138,9 +142,12 @@ int prxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	timer_setup(&qp->retrans_timer, prxe_retrans_timer_fn, 0);
 	timer_setup(&qp->rnr_timer, prxe_rnr_timer_fn, 0);
 
-	err = prxe_qp_init_queues(qp, init, uctx, &resp);
+	err = dst_cache_init(&qp->route, GFP_KERNEL);
 	if (err)
 		return err;
+	err = prxe_qp_init_queues(qp, init, uctx, &resp);
+	if (err)
+		goto err_route;
 
 	err = xa_alloc_cyclic(&prxe->qps, &qpn, qp,
 			      XA_LIMIT(PRXE_MIN_QPN, PRXE_MAX_QPN),
@@ -148,7 +155,6 @@ int prxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	if (err < 0)
 		goto err_queues;
 	ibqp->qp_num = qpn;
-	qp->cpu = cpumask_local_spread(qpn % num_online_cpus(), NUMA_NO_NODE);
 
 	err = ib_copy_to_udata(udata, &resp, sizeof(resp));
 	if (err)
@@ -163,6 +169,8 @@ err_queues:
 	kfree(qp->resp.rwqe);
 	prxe_ring_cleanup(&qp->rq);
 	prxe_ring_cleanup(&qp->sq);
+err_route:
+	dst_cache_destroy(&qp->route);
 	return err;
 }
 
@@ -256,6 +264,8 @@ int prxe_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	if (mask & IB_QP_AV) {
 		qp->av = av;
 		qp->av_valid = true;
+		/* The task is not running (qp->mutex): no one uses the cache. */
+		dst_cache_reset(&qp->route);
 	}
 	if (mask & IB_QP_PATH_MTU) {
 		qp->path_mtu = attr->path_mtu;
@@ -290,6 +300,9 @@ int prxe_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 
 	if (new == IB_QPS_RESET)
 		prxe_qp_reset(qp);
+	/* To SQD: the task drains the send queue and says when (SQ_DRAINED). */
+	if (new == IB_QPS_SQD && cur != IB_QPS_SQD)
+		qp->sq_drained = false;
 	if (new == IB_QPS_RTS && cur != IB_QPS_RTS) {
 		qp->comp.retry_left = qp->retry_cnt;
 		qp->comp.rnr_retry_left = qp->rnr_retry;
@@ -327,7 +340,7 @@ int prxe_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	attr->max_rd_atomic = qp->max_rd_atomic;
 	attr->max_dest_rd_atomic = qp->max_dest_rd_atomic;
 	attr->en_sqd_async_notify = qp->sqd_notify;
-	attr->sq_draining = 0;
+	attr->sq_draining = qp->state == IB_QPS_SQD && !qp->sq_drained;
 	if (qp->av_valid)
 		prxe_av_to_ah_attr(&qp->av, ibqp->device, &attr->ah_attr);
 	attr->cap.max_send_wr = qp->sq.num_entries;
@@ -393,6 +406,7 @@ int prxe_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	kfree(qp->resp.rwqe);
 	prxe_ring_cleanup(&qp->rq);
 	prxe_ring_cleanup(&qp->sq);
+	dst_cache_destroy(&qp->route);
 	return 0;
 }
 
@@ -408,7 +422,7 @@ int prxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		*bad_wr = wr;
 		return -EOPNOTSUPP;
 	}
-	prxe_qp_schedule(to_prxe_qp(ibqp));
+	prxe_qp_doorbell(to_prxe_qp(ibqp));
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <linux/skbuff.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
+#include <net/dst_cache.h>
 
 #include "prxe_net.h"
 #include "prxe_ring.h"
@@ -121,6 +122,7 @@ struct prxe_qp {
 	/* Attributes (modify_qp). */
 	struct prxe_av		av;
 	bool			av_valid;
+	struct dst_cache	route;		/* of av, for prxe_pkt_xmit() */
 	enum ib_mtu		path_mtu;
 	u32			mtu;		/* bytes */
 	u32			dest_qpn;
@@ -134,11 +136,11 @@ struct prxe_qp {
 	u8			max_rd_atomic;
 	u8			max_dest_rd_atomic;
 	bool			sq_sig_all;
-	bool			sqd_notify;
+	bool			sqd_notify;	/* IB_EVENT_SQ_DRAINED wanted */
+	bool			sq_drained;	/* in SQD: nothing in flight */
 
 	/* The task running the engines, and what wakes it. */
 	struct work_struct	task;
-	int			cpu;		/* the task runs there */
 	struct sk_buff_head	req_pkts;	/* incoming requests: responder */
 	struct sk_buff_head	rsp_pkts;	/* incoming ACKs/responses: completer */
 	struct timer_list	retrans_timer;
@@ -186,6 +188,7 @@ int prxe_task_init(void);
 void prxe_task_exit(void);
 void prxe_qp_schedule(struct prxe_qp *qp);
 void prxe_qp_task(struct work_struct *work);
+void prxe_qp_doorbell(struct prxe_qp *qp);
 int prxe_qp_complete(struct prxe_qp *qp, struct prxe_cq *cq,
 		     struct prxe_cqe *cqe, bool solicited);
 void prxe_qp_complete_send(struct prxe_qp *qp, u32 idx, u32 status);
@@ -196,6 +199,11 @@ struct sk_buff *prxe_qp_pkt_new(struct prxe_qp *qp, u8 opcode, u32 paylen,
 				u32 psn, bool ack_req, bool se,
 				struct prxe_bth **bthp);
 void prxe_qp_pkt_send(struct prxe_qp *qp, struct sk_buff *skb);
+/* prxe_recv.c */
+struct sk_buff *prxe_qp_pkt_dequeue(struct prxe_qp *qp,
+				    struct sk_buff_head *queue);
+struct sk_buff *prxe_qp_pkt_peek(struct prxe_qp *qp,
+				 struct sk_buff_head *queue);
 
 /* prxe_req.c, prxe_comp.c, prxe_resp.c: one step of each engine */
 bool prxe_req_run(struct prxe_qp *qp);

@@ -5,11 +5,13 @@
  * work requests once it is in the error state.
  *
  * Everything that happens on a QP's wire protocol happens here, under
- * qp->mutex, one QP task at a time (a work item never runs concurrently
- * with itself).  Doorbells, the receive softirq, timers and modify_qp
- * only schedule it.
+ * qp->mutex: in the task (a work item never runs concurrently with
+ * itself), or in the send doorbell's system call when the QP is idle
+ * (prxe_qp_doorbell()).  The receive softirq, timers and modify_qp only
+ * schedule the task.
  *
- * Lock order: qp->mutex -> cq->lock.
+ * Lock order: qp->mutex -> cq->lock, and qp->mutex -> the packet queue
+ * locks (prxe_recv.c).
  */
 #include "prxe.h"
 #include "prxe_cq.h"
@@ -24,14 +26,19 @@
 static struct workqueue_struct *prxe_wq;
 
 /*
- * A per-CPU workqueue, and each QP's task always queued on the same CPU:
- * packets a QP sends from one CPU enter the peer's receive backlog of that
- * CPU in order.  From several CPUs they could overtake each other, which
- * the peer would take for loss.
+ * An unbound workqueue: a QP's task runs wherever the scheduler finds room
+ * (next to a busy-polling application, often the other CPU).  Binding each
+ * QP's task to one CPU was tried and cost latency (docs/PERFORMANCE.md).
+ * A QP's packets still arrive in order from whichever CPU they leave:
+ * on veth and lo each prxe_pkt_xmit() processes its CPU's receive backlog
+ * when it re-enables BHs, before the task sends again from anywhere else.
+ * (Only when softirq work is pushed to ksoftirqd under load may a packet
+ * be overtaken; the peer then NAKs and the requester resends: slower,
+ * never wrong.)
  */
 int prxe_task_init(void)
 {
-	prxe_wq = alloc_workqueue("prxe", WQ_MEM_RECLAIM, 0);
+	prxe_wq = alloc_workqueue("prxe", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	return prxe_wq ? 0 : -ENOMEM;
 }
 
@@ -42,7 +49,7 @@ void prxe_task_exit(void)
 
 void prxe_qp_schedule(struct prxe_qp *qp)
 {
-	queue_work_on(qp->cpu, prxe_wq, &qp->task);
+	queue_work(prxe_wq, &qp->task);
 }
 
 /*
@@ -123,6 +130,15 @@ static void prxe_qp_flush(struct prxe_qp *qp)
 	struct prxe_cq *rcq = to_prxe_cq(qp->ibqp.recv_cq);
 	u32 n;
 
+	/*
+	 * Tell the provider to ring the doorbell for what it posts from now
+	 * on; the barrier orders the flag before the producer indices read
+	 * below (prxe-abi.h, PRXE_RING_F_QP_ERR).
+	 */
+	WRITE_ONCE(qp->sq.hdr->kflags, PRXE_RING_F_QP_ERR);
+	WRITE_ONCE(qp->rq.hdr->kflags, PRXE_RING_F_QP_ERR);
+	smp_mb();
+
 	del_timer(&qp->retrans_timer);
 	del_timer(&qp->rnr_timer);
 	skb_queue_purge(&qp->req_pkts);
@@ -150,27 +166,80 @@ static void prxe_qp_flush(struct prxe_qp *qp)
 	qp->resp.have_rwqe = false;
 }
 
-void prxe_qp_task(struct work_struct *work)
+/*
+ * In SQD, once no work request is in flight any more (the requester
+ * starts no new one there): tell the consumer, once, if it asked.
+ */
+static void prxe_qp_check_drained(struct prxe_qp *qp)
 {
-	struct prxe_qp *qp = container_of(work, struct prxe_qp, task);
-	int budget;
+	struct ib_event ev = {
+		.device = qp->ibqp.device,
+		.element.qp = &qp->ibqp,
+		.event = IB_EVENT_SQ_DRAINED,
+	};
 
-	mutex_lock(&qp->mutex);
-	for (budget = PRXE_TASK_BUDGET; budget > 0 && !qp->destroyed; budget--) {
+	if (qp->state != IB_QPS_SQD || qp->sq_drained ||
+	    qp->sq.kidx != qp->req.next ||
+	    (prxe_ring_avail(&qp->sq) && prxe_swqe(qp, qp->req.next)->started))
+		return;
+	qp->sq_drained = true;
+	if (qp->sqd_notify && qp->ibqp.event_handler)
+		qp->ibqp.event_handler(&ev, qp->ibqp.qp_context);
+}
+
+/*
+ * Run @qp's engines until none has anything left to do, or for @budget
+ * steps; true if work is left.  Under qp->mutex.
+ */
+static bool prxe_qp_run(struct prxe_qp *qp, int budget)
+{
+	for (; budget > 0 && !qp->destroyed; budget--) {
 		bool busy;
 
 		if (qp->state == IB_QPS_ERR) {
 			prxe_qp_flush(qp);
-			break;
+			return false;
 		}
 		busy = prxe_comp_run(qp);
 		busy |= prxe_resp_run(qp);
 		busy |= prxe_req_run(qp);
-		if (!busy)
-			break;
+		if (!busy) {
+			prxe_qp_check_drained(qp);
+			return false;
+		}
 	}
+	return budget <= 0;
+}
+
+void prxe_qp_task(struct work_struct *work)
+{
+	struct prxe_qp *qp = container_of(work, struct prxe_qp, task);
+	bool more;
+
+	mutex_lock(&qp->mutex);
+	more = prxe_qp_run(qp, PRXE_TASK_BUDGET);
 	mutex_unlock(&qp->mutex);
-	if (budget <= 0)
+	if (more)
+		prxe_qp_schedule(qp);
+}
+
+/*
+ * The send doorbell, in the posting process's system call: if no one runs
+ * the QP's engines right now, run them here, which spares a hand-off to a
+ * worker on the way to the wire.  Otherwise (or for what is left after the
+ * budget) the task does it.
+ */
+void prxe_qp_doorbell(struct prxe_qp *qp)
+{
+	bool more;
+
+	if (!mutex_trylock(&qp->mutex)) {
+		prxe_qp_schedule(qp);
+		return;
+	}
+	more = prxe_qp_run(qp, PRXE_TASK_BUDGET);
+	mutex_unlock(&qp->mutex);
+	if (more)
 		prxe_qp_schedule(qp);
 }
 
@@ -202,5 +271,6 @@ struct sk_buff *prxe_qp_pkt_new(struct prxe_qp *qp, u8 opcode, u32 paylen,
 
 void prxe_qp_pkt_send(struct prxe_qp *qp, struct sk_buff *skb)
 {
-	prxe_pkt_xmit(qp->prxe, &qp->av, skb, qp->ibqp.qp_num, qp->dest_qpn);
+	prxe_pkt_xmit(qp->prxe, &qp->av, &qp->route, skb, qp->ibqp.qp_num,
+		      qp->dest_qpn);
 }

@@ -227,9 +227,13 @@ bool prxe_req_run(struct prxe_qp *qp)
 	u32 idx = qp->req.next;
 	int err = 0;
 
-	if (qp->state != IB_QPS_RTS || qp->comp.rnr_wait)
+	if ((qp->state != IB_QPS_RTS && qp->state != IB_QPS_SQD) ||
+	    qp->comp.rnr_wait)
 		return false;
 	if (idx - qp->sq.kidx >= prxe_ring_avail(&qp->sq))
+		return false;
+	/* SQD: finish (and resend) what was started, start nothing new. */
+	if (qp->state == IB_QPS_SQD && !prxe_swqe(qp, idx)->started)
 		return false;
 	if (prxe_psn_diff(qp->req.psn, qp->comp.psn) >= PRXE_MAX_INFLIGHT_PSNS)
 		return false;

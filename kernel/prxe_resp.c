@@ -15,8 +15,7 @@
  * answered again from memory (READ).  Errors the requester must hear of are
  * NAKed, and put this QP in the error state as IBTA prescribes for them.
  *
- * Runs in the QP task under qp->mutex.  Lock order: qp->mutex ->
- * qp->req_pkts.lock (a peek at the next request).
+ * Runs in the QP task under qp->mutex.
  */
 #include <linux/overflow.h>
 
@@ -398,20 +397,15 @@ static void prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
  */
 static bool prxe_resp_preempts_read(struct prxe_qp *qp)
 {
+	struct sk_buff *skb = prxe_qp_pkt_peek(qp, &qp->req_pkts);
 	struct prxe_resp_read *rd = &qp->resp.read;
-	struct prxe_pkt *pkt = NULL;
+	struct prxe_pkt *pkt;
 	s32 since;
-	struct sk_buff *skb;
-	unsigned long flags;
 
-	spin_lock_irqsave(&qp->req_pkts.lock, flags);
-	skb = skb_peek(&qp->req_pkts);
-	if (skb)
-		pkt = prxe_pkt(skb);
-	spin_unlock_irqrestore(&qp->req_pkts.lock, flags);
-
-	/* Only this task dequeues: @pkt stays valid. */
-	if (!pkt || !(pkt->info->mask & PRXE_MASK_READ))
+	if (!skb)
+		return false;
+	pkt = prxe_pkt(skb);
+	if (!(pkt->info->mask & PRXE_MASK_READ))
 		return false;
 	since = prxe_psn_diff(pkt->psn, rd->psn);
 	return since >= 0 && since < (s32)rd->npsn;
@@ -430,7 +424,7 @@ bool prxe_resp_run(struct prxe_qp *qp)
 		prxe_resp_read_step(qp);
 		return true;
 	}
-	skb = skb_dequeue(&qp->req_pkts);
+	skb = prxe_qp_pkt_dequeue(qp, &qp->req_pkts);
 	if (!skb) {
 		prxe_resp_flush_ack(qp);
 		return false;

@@ -79,6 +79,7 @@ void prxe_ring_reset(struct prxe_ring *ring)
 	ring->kidx = 0;
 	WRITE_ONCE(ring->hdr->producer, 0);
 	WRITE_ONCE(ring->hdr->consumer, 0);
+	WRITE_ONCE(ring->hdr->kflags, 0);
 }
 
 int prxe_mmap(struct ib_ucontext *uctx, struct vm_area_struct *vma)

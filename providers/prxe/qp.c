@@ -611,11 +611,8 @@ int prxe_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 
 	if (ret)
 		*bad_wr = wr;
-	/*
-	 * qp->state is what the application last set: an ERR the kernel
-	 * entered on its own is not seen here (see docs/ARCHITECTURE.md).
-	 */
-	if (producer != start && qp->vqp.qp.state == IBV_QPS_ERR)
+	/* In the error state (the kernel's or the application's doing). */
+	if (producer != start && prxe_uring_qp_in_error(&rq->ring))
 		prxe_ring_recv_doorbell(qp);
 	return ret;
 }

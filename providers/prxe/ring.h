@@ -26,6 +26,7 @@
 
 #include <assert.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -100,6 +101,20 @@ static inline void prxe_uring_publish_producer(struct prxe_uring *ring,
 {
 	atomic_store_explicit(prxe_uring_index(&ring->hdr->producer),
 			      producer, memory_order_release);
+}
+
+/*
+ * After publishing a producer index: is the QP in the error state, put
+ * there by the kernel or by the application?  Then what was posted is
+ * flushed only after a doorbell.  The fence orders the producer store
+ * before this load, as the kernel orders its flag store before its read of
+ * the producer index (PRXE_RING_F_QP_ERR in prxe-abi.h).
+ */
+static inline bool prxe_uring_qp_in_error(const struct prxe_uring *ring)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	return atomic_load_explicit(prxe_uring_index(&ring->hdr->kflags),
+				    memory_order_relaxed) & PRXE_RING_F_QP_ERR;
 }
 
 /* --- consumer side (completion queues) --------------------------------- */

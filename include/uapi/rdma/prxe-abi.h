@@ -70,8 +70,19 @@ struct prxe_ring_hdr {
 	__u32 producer;
 	__u32 reserved0[15];	/* producer and consumer on own cache lines */
 	__u32 consumer;
-	__u32 reserved1[15];
+	__u32 kflags;		/* PRXE_RING_F_*, written by the kernel */
+	__u32 reserved1[14];
 };
+
+/*
+ * kflags of a QP's send and receive rings: the QP is in the error state
+ * (whoever put it there).  Work requests posted now are only flushed, and
+ * only after a doorbell, also on the receive ring: a provider that
+ * publishes a new producer index and then (after a full barrier) sees this
+ * flag rings the doorbell.  The kernel sets it, issues a full barrier and
+ * then reads the producer index to flush.  Cleared on the way to RESET.
+ */
+#define PRXE_RING_F_QP_ERR	(1U << 0)
 
 #define PRXE_RING_HDR_SIZE	128
 
