@@ -152,6 +152,9 @@ static void usage(FILE *f)
 "      --odp              register memory with IBV_ACCESS_ON_DEMAND\n"
 "      --mmap FILE        buffers in a shared mapping of FILE (made large enough)\n"
 "      --ex               post with the extended QP API (ibv_wr_*)\n"
+"      --sqd              per batch: post half, move the QP to SQD, wait for\n"
+"                         IBV_EVENT_SQ_DRAINED (the half completed), post the\n"
+"                         rest (nothing may complete in SQD), back to RTS\n"
 "      --events[=solicited]  wait on a completion channel instead of polling;\n"
 "                         solicited: the responder's CQ is armed for solicited\n"
 "                         completions only, and no event may come before one\n"
@@ -268,7 +271,7 @@ static int parse_mtu(const char *s, uint32_t *mtu)
 enum {
 	OPT_MAX_INLINE = 256, OPT_OFFSET, OPT_PSN, OPT_SEED, OPT_TOTAL, OPT_ODP,
 	OPT_MMAP, OPT_EX, OPT_EVENTS, OPT_EXPECT, OPT_DESTROY_INFLIGHT,
-	OPT_INJECT,
+	OPT_INJECT, OPT_SQD,
 };
 
 static const struct option long_opts[] = {
@@ -299,6 +302,7 @@ static const struct option long_opts[] = {
 	{ "expect", required_argument, NULL, OPT_EXPECT },
 	{ "destroy-inflight", no_argument, NULL, OPT_DESTROY_INFLIGHT },
 	{ "inject", required_argument, NULL, OPT_INJECT },
+	{ "sqd", no_argument, NULL, OPT_SQD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -442,6 +446,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_DESTROY_INFLIGHT:
 			c->scenario = SCEN_DESTROY_INFLIGHT;
 			break;
+		case OPT_SQD:
+			c->flags |= CF_SQD;
+			break;
 		case OPT_INJECT:
 			for (i = INJ_CORRUPT; i < INJ_COUNT &&
 			     strcmp(optarg, inject_names[i]); i++)
@@ -534,13 +541,14 @@ static void describe(const struct sess *s, const char *role)
 {
 	const struct cfg *c = s->c;
 
-	info(role, "%s%s%s, %u SGE%s%s%s%s%s%s, depth %u, seed 0x%" PRIx64,
+	info(role, "%s%s%s, %u SGE%s%s%s%s%s%s%s, depth %u, seed 0x%" PRIx64,
 	     c->scenario ? "scenario " : "",
 	     c->scenario ? scen_names[c->scenario] : "", c->scenario ? " with " : "",
 	     c->nsge, c->nsge > 1 ? "s" : "",
 	     c->flags & CF_INLINE ? ", inline" : "",
 	     c->unsig > 1 ? ", unsignaled" : "",
 	     c->flags & CF_EX ? ", ibv_wr_* API" : "",
+	     c->flags & CF_SQD ? ", SQD" : "",
 	     c->flags & CF_SOLICITED ? ", solicited events" :
 	     c->flags & CF_EVENTS ? ", events" : "",
 	     c->flags & CF_ODP ? ", ODP" : "", s->depth, c->seed);

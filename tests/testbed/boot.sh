@@ -65,7 +65,9 @@ pmem=$BUILD_DIR/pmem.img
 rm -f "$pmem"
 truncate -s 524416K "$pmem"
 
-cmdline="console=ttyS0 loglevel=4 panic=-1 prxetest.mode=$mode"
+# loglevel 5: kernel warnings (KERN_WARNING, e.g. WARN_ON) reach the
+# console too, where report.sh looks for them besides the per-test checks.
+cmdline="console=ttyS0 loglevel=5 panic=-1 prxetest.mode=$mode"
 [ -n "$filter" ] && cmdline="$cmdline prxetest.filter=$filter"
 [ -n "${PRXE_KERNEL_ARGS:-}" ] && cmdline="$cmdline $PRXE_KERNEL_ARGS"
 

@@ -47,11 +47,14 @@ while read -r tag verdict name why; do
 	esac
 done < <(tr -d '\r' <"$results")
 
-kernel_bad='Oops|BUG:|WARNING:|KFENCE:|general protection fault|Kernel panic|Call Trace:'
-if grep -Eq "$kernel_bad" "$console"; then
+# Kernel messages on the console (printk lines, "[ seconds.micros] ..."),
+# not the tests' own output, which may quote such words (perftest prints
+# "WARNING: BW peak won't be measured").
+kernel_bad='^\[ *[0-9]+\.[0-9]+\] .*(Oops|BUG:|WARNING:|KFENCE:|general protection fault|Kernel panic|Call Trace:)'
+if tr -d '\r' <"$console" | grep -Eq "$kernel_bad"; then
 	failed=$((failed + 1))
 	echo "FAIL guest-kernel-log: the kernel reported a problem:"
-	grep -E -m 20 -A 12 "$kernel_bad" "$console" | sed 's/^/    | /'
+	tr -d '\r' <"$console" | grep -E -m 20 -A 12 "$kernel_bad" | sed 's/^/    | /'
 fi
 if ! grep -q '^PRXE-DONE' <(tr -d '\r' <"$results"); then
 	failed=$((failed + 1))

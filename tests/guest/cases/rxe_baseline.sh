@@ -31,15 +31,27 @@ rxe_loop() {
 # rxe_deviations ends it as a SKIP.  Pairs with an empty REGEX are ignored.
 RXE_DEVIATIONS=
 rxe_loop_deviant() {
-	local what=$1 re=() why=() line i
+	local what=$1 args=()
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		re+=("$1")
-		why+=("$2")
+		args+=("$1" "$2")
 		shift 2
 	done
 	shift
 	rc_loopback "$RXE" "$@"
+	rxe_pass_or_deviant "$what" "${args[@]}"
+}
+
+# rxe_pass_or_deviant WHAT [REGEX REASON]...: judge the last run (loopback
+# or pair) as rxe_loop_deviant does.
+rxe_pass_or_deviant() {
+	local what=$1 re=() why=() line i
+	shift
+	while [ $# -gt 0 ]; do
+		re+=("$1")
+		why+=("$2")
+		shift 2
+	done
 	line=$(grep -m 1 'FAIL:' <<<"$RC_OUT")
 	for i in "${!re[@]}"; do
 		[ "$RC_STATUS" = 1 ] && [ -n "${re[i]}" ] || continue
@@ -81,6 +93,13 @@ rxe_wr_list_why() {
 # empty SGE list and fails the request, which it then reports flushed.
 RXE_WR_INLINE_BUG='requester completions: completion 1 of [0-9]+: status: expected success, seen Work Request Flushed Error'
 RXE_WR_INLINE_WHY="rdma-core's rxe provider does not mark a work request inline in ibv_wr_set_inline_data[_list] (only IBV_SEND_INLINE in wr_flags does, which ibv_wr_post(3) does not ask for): rdma_rxe then reads the empty SGE list and the request completes IBV_WC_WR_FLUSH_ERR"
+
+# rdma-core's rxe provider posts receives into the shared queue without a
+# system call, and rdma_rxe flushes a QP's receive queue when the QP
+# enters the error state, not later: a receive posted to a QP that
+# rdma_rxe itself put in error (here: after a bad rkey) never completes.
+RXE_LATE_RECV_BUG="a receive posted after the device's error: 0 of 1 completions"
+RXE_LATE_RECV_WHY="a receive posted to a QP rdma_rxe put in the error state is never flushed (rdma-core's rxe provider posts it without telling the kernel, which flushed the receive queue only on entering the state)"
 
 # The tester catches what it is there to catch: damage to one received
 # message makes the run fail, saying where and what it saw.
@@ -255,13 +274,15 @@ t_client_server() {
 	# Error scenarios: each end asserts its part; two QP pairs in turn
 	# for the last two.
 	rc_pair - "$RXE" - "$RXE" "$RXE_IP" --expect bad_rkey
-	rc_pass "client/server bad_rkey"
+	rxe_pass_or_deviant "client/server bad_rkey" "$RXE_LATE_RECV_BUG" \
+		"$RXE_LATE_RECV_WHY"
 	rc_pair - "$RXE" - "$RXE" "$RXE_IP" --expect rnr
 	rc_pass "client/server rnr"
 	rc_pair - "$RXE" - "$RXE" "$RXE_IP" --expect write_too_long
 	rc_pass "client/server write_too_long"
 	rc_pair - "$RXE" - "$RXE" "$RXE_IP" --destroy-inflight -o write_imm -s 65536 -q 16
 	rc_pass "client/server destroy-inflight"
+	rxe_deviations
 }
 
 # Buffers in a shared file mapping: on tmpfs; on the fsdax pmem mount.
@@ -287,7 +308,9 @@ t_odp() {
 
 t_expect_bad_rkey() {
 	rxe_up
-	rxe_loop "bad rkey" --expect bad_rkey
+	rxe_loop_deviant "bad rkey" "$RXE_LATE_RECV_BUG" "$RXE_LATE_RECV_WHY" \
+		-- --expect bad_rkey
+	rxe_deviations
 }
 
 t_expect_rnr() {

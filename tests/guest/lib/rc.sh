@@ -13,6 +13,10 @@
 # pairs RC_SERVER_STATUS, prints the output, and returns 0: judge the run
 # with rc_pass WHAT, or read RC_STATUS / RC_OUT for an expected failure.
 #
+#   pair_run PORT SNS CNS            any server/client pair of programs
+#                                    (PAIR_SERVER, PAIR_CLIENT arrays)
+#   rc_gid_index DEV IP              GID index of IP's RoCEv2 GID (for -g / -x)
+#
 #   rxe_initial_setup                rdma_rxe device rxe0 in the initial
 #                                    namespace (veth rxa, RXE_IP) for the
 #                                    baseline: stock rdma_rxe's UDP socket
@@ -53,31 +57,34 @@ rc_loopback() {
 	return 0
 }
 
-rc_pair() {
-	local sns=$1 sdev=$2 cns=$3 cdev=$4 ip=$5 slog=/tmp/rc-server.log
-	local spid i snet=() cnet=()
-	shift 5
+# pair_run PORT SNS CNS: the server command PAIR_SERVER (an array) in
+# namespace SNS and, once it listens on TCP PORT, the client PAIR_CLIENT in
+# CNS ("-": the initial namespace), each under RC_RUN_TIMEOUT.  Sets
+# PAIR_STATUS (the client's exit status), PAIR_SERVER_STATUS and PAIR_OUT
+# (the client's output, then the server's with "server| " in front).
+pair_run() {
+	local port=$1 sns=$2 cns=$3 slog=/tmp/pair-server.log spid i
+	local snet=() cnet=()
 	[ "$sns" = - ] || snet=(ip netns exec "$sns")
 	[ "$cns" = - ] || cnet=(ip netns exec "$cns")
-	echo "+ [$sns] prxe_rc_test -d $sdev -p $RC_PORT server"
-	timeout -k 5 "$RC_RUN_TIMEOUT" "${snet[@]}" "$(rc_prog)" -d "$sdev" \
-		-p "$RC_PORT" server >"$slog" 2>&1 &
+	echo "+ [$sns] ${PAIR_SERVER[*]}"
+	timeout -k 5 "$RC_RUN_TIMEOUT" "${snet[@]}" "${PAIR_SERVER[@]}" \
+		>"$slog" 2>&1 &
 	spid=$!
 	# Wait for the server's socket, not a fixed time; stop if it died.
 	for i in $(seq 200); do
-		rc_listening "$sns" "$RC_PORT" && break
+		rc_listening "$sns" "$port" && break
 		exited "$spid" && break
 		sleep 0.05
 	done
-	echo "+ [$cns] prxe_rc_test -d $cdev -p $RC_PORT client $ip $*"
-	RC_STATUS=0
-	if rc_listening "$sns" "$RC_PORT"; then
-		RC_OUT=$(timeout -k 5 "$RC_RUN_TIMEOUT" "${cnet[@]}" "$(rc_prog)" \
-			-d "$cdev" -p "$RC_PORT" client "$ip" "$@" 2>&1) ||
-			RC_STATUS=$?
+	echo "+ [$cns] ${PAIR_CLIENT[*]}"
+	PAIR_STATUS=0
+	if rc_listening "$sns" "$port"; then
+		PAIR_OUT=$(timeout -k 5 "$RC_RUN_TIMEOUT" "${cnet[@]}" \
+			"${PAIR_CLIENT[@]}" 2>&1) || PAIR_STATUS=$?
 	else
-		RC_OUT="rc_pair: the server never listened on port $RC_PORT"
-		RC_STATUS=1
+		PAIR_OUT="pair_run: the server never listened on port $port"
+		PAIR_STATUS=1
 	fi
 	# The server ends with the client's connection; do not let a client
 	# that failed early leave it waiting for one.
@@ -87,13 +94,23 @@ rc_pair() {
 	done
 	exited "$spid" || {
 		kill "$spid" 2>/dev/null
-		RC_OUT="$RC_OUT
-rc_pair: the server did not finish within 20 s of the client; killed"
+		PAIR_OUT="$PAIR_OUT
+pair_run: the server did not finish within 20 s of the client; killed"
 	}
-	RC_SERVER_STATUS=0
-	wait "$spid" || RC_SERVER_STATUS=$?
-	RC_OUT="$RC_OUT
+	PAIR_SERVER_STATUS=0
+	wait "$spid" || PAIR_SERVER_STATUS=$?
+	PAIR_OUT="$PAIR_OUT
 $(sed 's/^/server| /' "$slog")"
+}
+
+rc_pair() {
+	local sns=$1 sdev=$2 cns=$3 cdev=$4 ip=$5
+	shift 5
+	PAIR_SERVER=("$(rc_prog)" -d "$sdev" -p "$RC_PORT" server)
+	PAIR_CLIENT=("$(rc_prog)" -d "$cdev" -p "$RC_PORT" client "$ip" "$@")
+	pair_run "$RC_PORT" "$sns" "$cns"
+	RC_STATUS=$PAIR_STATUS RC_SERVER_STATUS=$PAIR_SERVER_STATUS
+	RC_OUT=$PAIR_OUT
 	printf '%s\n' "$RC_OUT"
 	echo "+ exit: client $RC_STATUS, server $RC_SERVER_STATUS"
 	return 0
@@ -134,17 +151,24 @@ rc_unsupported_or_pass() {
 	rc_pass "$1"
 }
 
-# rc_gid_ready DEV IP: DEV's GID table holds the RoCEv2 GID of IPv4 IP.
-rc_gid_ready() {
+# rc_gid_index DEV IP: the index of DEV's RoCEv2 GID of IPv4 address IP.
+rc_gid_index() {
 	local dev=$1 hex g i
 	hex=$(printf '%02x%02x:%02x%02x' ${2//./ })
 	for i in /sys/class/infiniband/"$dev"/ports/1/gids/*; do
 		g=$(cat "$i" 2>/dev/null) || continue
 		[ "$g" = "0000:0000:0000:0000:0000:ffff:$hex" ] || continue
-		[ "$(cat /sys/class/infiniband/"$dev"/ports/1/gid_attrs/types/"$(basename "$i")" 2>/dev/null)" = "RoCE v2" ] &&
-			return 0
+		[ "$(cat /sys/class/infiniband/"$dev"/ports/1/gid_attrs/types/"${i##*/}" 2>/dev/null)" = "RoCE v2" ] ||
+			continue
+		echo "${i##*/}"
+		return 0
 	done
 	return 1
+}
+
+# rc_gid_ready DEV IP: DEV's GID table holds the RoCEv2 GID of IPv4 IP.
+rc_gid_ready() {
+	rc_gid_index "$@" >/dev/null
 }
 
 # rc_port_active DEV

@@ -104,6 +104,7 @@ extern const char *const scen_names[SCEN_COUNT];
 #define CF_EVENTS	(1u << 3)
 #define CF_SOLICITED	(1u << 4)
 #define CF_SIZES_GIVEN	(1u << 5)
+#define CF_SQD		(1u << 6)
 
 #define PSN_RANDOM	UINT32_MAX
 
@@ -356,6 +357,8 @@ int expect_completions(struct sess *s, struct ep *ep,
 		       const struct wc_expect *e, unsigned int n,
 		       const char *what);
 int expect_qp_state(struct ep *ep, enum ibv_qp_state want);
+int qp_drain_sqd(struct sess *s, struct ep *ep);
+int qp_resume_rts(struct ep *ep);
 int phase_begin(struct sess *s, const struct phase_opts *po);
 int ep_phase_end(struct ep *ep, uint64_t *qp_ns);
 int phase_end(struct sess *s);

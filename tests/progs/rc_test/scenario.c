@@ -59,6 +59,28 @@ static int expect_error_then_flush(struct sess *s, const struct wr_desc *w,
 	return expect_qp_state(s->req, IBV_QPS_ERR);
 }
 
+/*
+ * A receive posted to a QP the device itself put in the error state (the
+ * application never asked for it) completes, flushed.
+ */
+static int expect_recv_flushed(struct sess *s, struct ep *ep)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)ep->buf, .length = 1, .lkey = ep->mr->lkey,
+	};
+	struct ibv_recv_wr wr = { .wr_id = 0xf1005, .sg_list = &sge,
+				  .num_sge = 1 };
+	struct wc_expect e = {
+		.wr_id = wr.wr_id, .status = IBV_WC_WR_FLUSH_ERR,
+		.opcode = -1, .byte_len = -1,
+	};
+
+	if (post_recvs(ep, &wr, 1))
+		return -1;
+	return expect_completions(s, ep, &e, 1,
+				  "a receive posted after the device's error");
+}
+
 static void resp_poison_all(struct sess *s)
 {
 	poison(s, s->resp, 0, s->resp->map_len);
@@ -88,8 +110,9 @@ static int resp_untouched(struct sess *s, const char *what)
 
 /*
  * bad_rkey: a WRITE with a wrong rkey fails with IBV_WC_REM_ACCESS_ERR, the
- * WRITEs posted after it are flushed, the requester's QP is in error, and
- * nothing was written at the responder.
+ * WRITEs posted after it are flushed, the requester's QP is in error (a
+ * receive posted then is flushed too), and nothing was written at the
+ * responder.
  */
 static int scen_bad_rkey(struct sess *s)
 {
@@ -118,6 +141,8 @@ static int scen_bad_rkey(struct sess *s)
 		rc = post_wrs(s, s->req, w, 4);
 		if (!rc)
 			rc = expect_error_then_flush(s, w, 4, IBV_WC_REM_ACCESS_ERR);
+		if (!rc)
+			rc = expect_recv_flushed(s, s->req);
 	}
 	rc = step(s, STEP_DONE, true, rc);
 	if (rc)

@@ -113,15 +113,17 @@ static int req_post_and_complete(struct sess *s, const struct batch *b,
 	const struct op_desc *d = &ops[c->op];
 	struct wr_desc wd[MAX_DEPTH + 1];
 	struct wc_expect e[MAX_DEPTH + 1];
-	unsigned int k, n = 0, ne = 0, i;
+	unsigned int k, n = 0, ne = 0, i, half, ne_half = 0;
 	bool fence = c->op == OP_WRITE && to == b->n;
 	struct layout l;
 
+	/* --sqd: the first half is signaled at its end, then drained. */
+	half = (c->flags & CF_SQD) ? (to - from + 1) / 2 : 0;
 	memset(wd, 0, sizeof(wd));
 	for (k = from; k < to; k++) {
 		const struct msg *m = &b->m[k];
 		struct wr_desc *w = &wd[n++];
-		bool last_wr = k == to - 1 && !fence;
+		bool last_wr = (k == to - 1 && !fence) || n == half;
 
 		req_layout(s, m, &l);
 		poison(s, ep, (size_t)k * s->stride,
@@ -152,6 +154,8 @@ static int req_post_and_complete(struct sess *s, const struct batch *b,
 					    d->atomic ? 8 : -1,
 			};
 		}
+		if (n == half)
+			ne_half = ne;
 	}
 	if (fence) {
 		struct wr_desc *w = &wd[n++];
@@ -165,14 +169,29 @@ static int req_post_and_complete(struct sess *s, const struct batch *b,
 					      .status = IBV_WC_SUCCESS,
 					      .opcode = IBV_WC_SEND, .byte_len = -1 };
 	}
-	if (post_wrs(s, ep, wd, n))
+	if (half) {
+		/*
+		 * The first half, drained in SQD; the rest posted in SQD must
+		 * wait for RTS.
+		 */
+		if (post_wrs(s, ep, wd, half) || qp_drain_sqd(s, ep) ||
+		    expect_completions(s, ep, e, ne_half,
+				       "requester completions before SQ_DRAINED") ||
+		    (n > half && post_wrs(s, ep, wd + half, n - half)) ||
+		    (n > half &&
+		     cq_expect_quiet(ep, 200, "work requests posted in SQD")) ||
+		    qp_resume_rts(ep))
+			return -1;
+	} else if (post_wrs(s, ep, wd, n)) {
 		return -1;
+	}
 	/* Inline data is the device's once posted: spoil the source. */
 	for (i = 0; i < n; i++)
 		if (wd[i].flags & IBV_SEND_INLINE)
 			poison(s, ep, (size_t)(from + i) * s->stride,
 			       slot_extent(c, s->stride, b->m[from + i].size));
-	return expect_completions(s, ep, e, ne, "requester completions");
+	return expect_completions(s, ep, e + ne_half, ne - ne_half,
+				  "requester completions");
 }
 
 /* Offset in the slot of byte @logical of @l (or just after its end). */

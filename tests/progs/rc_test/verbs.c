@@ -459,6 +459,57 @@ int expect_qp_state(struct ep *ep, enum ibv_qp_state want)
 	return 0;
 }
 
+/*
+ * --sqd: move @ep's QP from RTS to SQD asking for the drained event, and
+ * wait for IBV_EVENT_SQ_DRAINED of this QP (other async events are shown
+ * and skipped); then the QP must say it is no longer draining.
+ */
+int qp_drain_sqd(struct sess *s, struct ep *ep)
+{
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_SQD,
+				 .en_sqd_async_notify = 1 };
+	uint64_t deadline = deadline_after(s->c->timeout_ms);
+	struct ibv_async_event ev;
+	struct ibv_qp_init_attr init;
+	struct pollfd pfd = { .fd = ep->ctx->async_fd, .events = POLLIN };
+	int ret;
+
+	if (ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_EN_SQD_ASYNC_NOTIFY))
+		return fail(ep->role, "ibv_modify_qp to SQD: %s", strerror(errno));
+	for (;;) {
+		ret = poll(&pfd, 1, ms_left(deadline));
+		if (ret < 0 && errno != EINTR)
+			return fail(ep->role, "poll of the async fd: %s", strerror(errno));
+		if (ret <= 0 && !ms_left(deadline))
+			return fail(ep->role, "no IBV_EVENT_SQ_DRAINED within %u ms",
+				    s->c->timeout_ms);
+		if (ret <= 0)
+			continue;
+		if (ibv_get_async_event(ep->ctx, &ev))
+			return fail(ep->role, "ibv_get_async_event: %s", strerror(errno));
+		ibv_ack_async_event(&ev);
+		if (ev.event_type == IBV_EVENT_SQ_DRAINED && ev.element.qp == ep->qp)
+			break;
+		info(ep->role, "async event %s while draining",
+		     ibv_event_type_str(ev.event_type));
+	}
+	if (ibv_query_qp(ep->qp, &a, IBV_QP_STATE, &init))
+		return fail(ep->role, "ibv_query_qp: %s", strerror(errno));
+	if (a.qp_state != IBV_QPS_SQD || a.sq_draining)
+		return fail(ep->role, "after SQ_DRAINED: state %d (SQD is %d), sq_draining %u",
+			    a.qp_state, IBV_QPS_SQD, a.sq_draining);
+	return 0;
+}
+
+int qp_resume_rts(struct ep *ep)
+{
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_RTS };
+
+	if (ibv_modify_qp(ep->qp, &a, IBV_QP_STATE))
+		return fail(ep->role, "ibv_modify_qp SQD -> RTS: %s", strerror(errno));
+	return 0;
+}
+
 /* ------------------------------------------------------------------------
  * Phases: a CQ and a connected QP pair
  */

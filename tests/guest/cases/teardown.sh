@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Teardown while RC traffic runs between prxe_a (netns pa) and prxe_b
+# (netns pb): killed processes, QPs destroyed, `rdma link delete`, the
+# netdev going down, rmmod.  None may oops or warn (checked after every
+# test), the applications must end instead of hanging, nothing may be left
+# behind (rdma resource counts, the module's reference count), and the
+# devices (or new ones) must carry verified traffic again afterwards.
+# timeout: 240
+
+. /opt/prxe/guest/lib/rc.sh
+
+TRAFFIC_LOG=/tmp/traffic.log
+
+teardown_pair_up() {
+	prxe_add prxe_a "$NS_A" "$NETDEV_A"
+	prxe_add prxe_b "$NS_B" "$NETDEV_B"
+	wait_for 10 "prxe_a has its RoCEv2 GID" rc_gid_ready prxe_a "$IP_A"
+	wait_for 10 "prxe_b has its RoCEv2 GID" rc_gid_ready prxe_b "$IP_B"
+}
+
+# sent_pkts DEV: the device's sent_pkts counter.
+sent_pkts() {
+	rdma statistic show link "$1/1" 2>/dev/null |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "sent_pkts") print $(i + 1) }'
+}
+
+# Packets flow, whichever way (READ responses come from prxe_a).
+traffic_flowing() {
+	[ $(($(sent_pkts prxe_a) + $(sent_pkts prxe_b))) -gt 2000 ] 2>/dev/null
+}
+
+# traffic_start ARGS...: a long verified transfer (prxe_rc_test, server on
+# prxe_a, client on prxe_b, 2 s completion timeout) in the background,
+# returning once packets flow.
+traffic_start() {
+	(RC_RUN_TIMEOUT=100 rc_test_pair prxe_a prxe_b -t 2 "$@" \
+		>"$TRAFFIC_LOG" 2>&1) &
+	TRAFFIC_PID=$!
+	wait_for 30 "traffic flows" traffic_flowing
+}
+
+# traffic_ends SECONDS: the background transfer has ended within SECONDS
+# (a failure is expected: its device or path went away).
+traffic_ends() {
+	local i
+	for i in $(seq $(($1 * 10))); do
+		exited "$TRAFFIC_PID" && break
+		sleep 0.1
+	done
+	if ! exited "$TRAFFIC_PID"; then
+		cat "$TRAFFIC_LOG"
+		ps -eo pid,stat,wchan:30,args | grep -v grep | grep prxe_rc_test
+		fail "the applications still run $1 s after the teardown"
+	fi
+	wait "$TRAFFIC_PID"
+	grep -E 'FAIL|PASS|exit' "$TRAFFIC_LOG" | sed 's/^/traffic| /' | head -n 6
+	echo "ok: the applications ended"
+}
+
+# nothing_left: no verbs object of a prxe device is left, and no process
+# holds the module.
+nothing_left() {
+	local d res
+	for d in $(prxe_devices); do
+		res=$(rdma resource show "$d" 2>&1)
+		echo "$res"
+		grep -Eq ' (pd|cq|qp|mr|ctx) [1-9]' <<<"$res" &&
+			fail "objects left on $d: $res"
+	done
+	wait_for 10 "prxe.ko has no users" \
+		eval '[ "$(cat /sys/module/prxe/refcnt)" = 0 ]'
+}
+
+# works_again: a fresh verified transfer between prxe_a and prxe_b.
+works_again() {
+	rc_test_pair prxe_a prxe_b -o write -s 1m --total 8m
+	rc_pass "a new transfer after the teardown"
+}
+
+t_kill_applications() {
+	local p
+	teardown_pair_up
+	traffic_start -o write -s 1m --total 2g
+	for p in $(pgrep -f prxe_rc_test); do kill -9 "$p"; done
+	traffic_ends 20
+	nothing_left
+	works_again
+}
+
+t_link_delete() {
+	local dev
+	for dev in prxe_a prxe_b; do
+		teardown_pair_up
+		traffic_start -o read -s 1m --total 2g
+		run "rdma link delete $dev during traffic" rdma link delete "$dev"
+		traffic_ends 30
+		nothing_left
+		testbed_reset
+	done
+	teardown_pair_up
+	works_again
+}
+
+t_netdev_down() {
+	teardown_pair_up
+	traffic_start -o send -s 1m --total 2g
+	run "$NETDEV_B down during traffic" in_b ip link set "$NETDEV_B" down
+	traffic_ends 30
+	expect_match "the requester gave up" "retry|timeout|completions|FAIL" \
+		"$(cat "$TRAFFIC_LOG")"
+	nothing_left
+	run "$NETDEV_B up" in_b ip link set "$NETDEV_B" up
+	wait_for 10 "prxe_b has its RoCEv2 GID again" rc_gid_ready prxe_b "$IP_B"
+	wait_for 10 "prxe_b port active" rc_port_active prxe_b
+	works_again
+}
+
+t_netdev_delete() {
+	teardown_pair_up
+	traffic_start -o write -s 1m --total 2g
+	run "delete $NETDEV_B during traffic" in_b ip link delete "$NETDEV_B"
+	traffic_ends 30
+	nothing_left
+	testbed_reset
+	teardown_pair_up
+	works_again
+}
+
+# rmmod while applications use the devices: ib_core takes the devices
+# from under them (they see their rings go idle and end), then the module
+# goes away; loaded again, it works.
+t_rmmod() {
+	teardown_pair_up
+	traffic_start -o write -s 1m --total 2g
+	run "rmmod prxe during traffic" rmmod prxe
+	traffic_ends 30
+	[ ! -e /sys/module/prxe ] || fail "prxe.ko still loaded"
+	run "modprobe prxe" modprobe prxe
+	teardown_pair_up
+	nothing_left
+	works_again
+}
