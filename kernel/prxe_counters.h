@@ -33,6 +33,9 @@ enum prxe_counter {
 	PRXE_CNT_DUP_REQ,
 	PRXE_CNT_ACK_TIMEOUTS,
 	PRXE_CNT_COMP_RETRY_EXCEEDED,
+	/* ODP memory regions (prxe_odp.c). */
+	PRXE_CNT_ODP_PAGE_FAULTS,	/* pages mirrored by a fault */
+	PRXE_CNT_ODP_INVALIDATIONS,	/* invalidations that dropped pages */
 	PRXE_NUM_COUNTERS
 };
 
@@ -44,6 +47,12 @@ static inline void prxe_counter_inc(struct prxe_dev *prxe,
 				    enum prxe_counter counter)
 {
 	this_cpu_inc(prxe->counters->cnt[counter]);
+}
+
+static inline void prxe_counter_add(struct prxe_dev *prxe,
+				    enum prxe_counter counter, u64 n)
+{
+	this_cpu_add(prxe->counters->cnt[counter], n);
 }
 
 int prxe_counters_alloc(struct prxe_dev *prxe);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Memory regions on pinned user memory (ib_umem), their keys, and copying
- * bytes in and out of them for the data path.
+ * Memory regions on pinned user memory (ib_umem) or mirrored on demand
+ * (prxe_odp.c), their keys, and copying bytes in and out of them for the
+ * data path.
  *
  * Keys: lkey == rkey == (index << 8) | tag, index allocated in prxe->mrs.
  * The data path looks a key up with prxe_mr_get() (RCU, takes a reference)
@@ -55,25 +56,28 @@ struct ib_mr *prxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	    check_add_overflow(iova, length - 1, &end) ||
 	    check_add_overflow(start, length - 1, &end))
 		return ERR_PTR(-EINVAL);
-	if (access & IB_ACCESS_ON_DEMAND)
-		return ERR_PTR(-EOPNOTSUPP);	/* ODP: issue 4 */
-
 	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
 	if (!mr)
 		return ERR_PTR(-ENOMEM);
 
-	mr->umem = ib_umem_get(ibpd->device, start, length, access);
-	if (IS_ERR(mr->umem)) {
-		err = PTR_ERR(mr->umem);
-		goto err_free;
+	if (access & IB_ACCESS_ON_DEMAND) {
+		err = prxe_odp_init(mr, prxe, start, length);
+		if (err)
+			goto err_free;
+	} else {
+		mr->umem = ib_umem_get(ibpd->device, start, length, access);
+		if (IS_ERR(mr->umem)) {
+			err = PTR_ERR(mr->umem);
+			goto err_free;
+		}
+		err = prxe_mr_pin_pages(mr);
+		if (err)
+			goto err_pages;
+		mr->first_offset = ib_umem_offset(mr->umem);
 	}
-	err = prxe_mr_pin_pages(mr);
-	if (err)
-		goto err_umem;
 
 	mr->iova = iova;
 	mr->length = length;
-	mr->first_offset = ib_umem_offset(mr->umem);
 	mr->access = access;
 	refcount_set(&mr->refs, 1);
 	init_completion(&mr->released);
@@ -89,9 +93,12 @@ struct ib_mr *prxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	return &mr->ibmr;
 
 err_pages:
-	kvfree(mr->pages);
-err_umem:
-	ib_umem_release(mr->umem);
+	if (mr->odp) {
+		prxe_odp_release(mr);
+	} else {
+		kvfree(mr->pages);
+		ib_umem_release(mr->umem);
+	}
 err_free:
 	kfree(mr);
 	return ERR_PTR(err);
@@ -106,8 +113,12 @@ int prxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 	prxe_mr_put(mr);
 	wait_for_completion(&mr->released);
 
-	kvfree(mr->pages);
-	ib_umem_release(mr->umem);
+	if (mr->odp) {
+		prxe_odp_release(mr);
+	} else {
+		kvfree(mr->pages);
+		ib_umem_release(mr->umem);
+	}
 	/* prxe_mr_get() may still be looking at it under RCU. */
 	kfree_rcu(mr, rcu);
 	return 0;
@@ -147,12 +158,18 @@ int prxe_mr_check(struct prxe_mr *mr, struct ib_pd *pd, u64 iova, u64 len,
 	return end <= mr_end ? 0 : -EACCES;
 }
 
-/* Copy within a region already checked with prxe_mr_check(). */
-void prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
-		  enum prxe_copy_dir dir)
+/*
+ * Copy within a region already checked with prxe_mr_check().  Returns 0;
+ * for an ODP region -EFAULT when a page cannot be had (prxe_odp_copy()).
+ * May sleep (ODP).
+ */
+int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
+		 enum prxe_copy_dir dir)
 {
 	u64 pos = iova - mr->iova + mr->first_offset;
 
+	if (mr->odp)
+		return prxe_odp_copy(mr, pos, buf, len, dir);
 	while (len) {
 		unsigned long idx = pos >> PAGE_SHIFT;
 		unsigned int off = offset_in_page(pos);
@@ -168,6 +185,7 @@ void prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
 		pos += n;
 		len -= n;
 	}
+	return 0;
 }
 
 int prxe_sge_copy(struct prxe_dev *prxe, struct ib_pd *pd,
@@ -195,8 +213,8 @@ int prxe_sge_copy(struct prxe_dev *prxe, struct ib_pd *pd,
 		if (!mr)
 			return -EACCES;
 		err = prxe_mr_check(mr, pd, va, n, access);
-		if (!err)
-			prxe_mr_copy(mr, va, buf, n, dir);
+		if (!err && prxe_mr_copy(mr, va, buf, n, dir))
+			err = -EACCES;	/* an ODP page that cannot be had */
 		prxe_mr_put(mr);
 		if (err)
 			return err;

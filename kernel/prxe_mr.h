@@ -2,6 +2,7 @@
 /*
  * Memory regions and the one interface the data path uses to reach their
  * bytes: copy to/from (mr, iova, length), and the same over an SGE list.
+ * Regions are pinned (ib_umem) or on-demand-paging mirrors (prxe_odp.c).
  */
 #ifndef PRXE_MR_H
 #define PRXE_MR_H
@@ -12,10 +13,14 @@
 
 struct prxe_dev;
 
+struct prxe_odp;
+
 struct prxe_mr {
 	struct ib_mr		ibmr;
+	/* Pinned: the umem and its pages; ODP: the mirror (prxe_odp.c). */
 	struct ib_umem		*umem;
 	struct page		**pages;	/* pinned pages of the region */
+	struct prxe_odp		*odp;
 	unsigned long		npages;
 	u64			iova;		/* first byte */
 	u64			length;
@@ -47,7 +52,14 @@ struct prxe_mr *prxe_mr_get(struct prxe_dev *prxe, u32 key);
 void prxe_mr_put(struct prxe_mr *mr);
 int prxe_mr_check(struct prxe_mr *mr, struct ib_pd *pd, u64 iova, u64 len,
 		  int access);
-void prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
+int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
+		 enum prxe_copy_dir dir);
+
+/* prxe_odp.c */
+int prxe_odp_init(struct prxe_mr *mr, struct prxe_dev *prxe, u64 start,
+		  u64 length);
+void prxe_odp_release(struct prxe_mr *mr);
+int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 		  enum prxe_copy_dir dir);
 
 /*

@@ -210,10 +210,14 @@ static void prxe_resp_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		prxe_resp_rnr(qp, pkt->psn);
 		return;
 	}
-	if (pkt->paylen)
-		prxe_mr_copy(qp->resp.mr, qp->resp.va + qp->resp.offset,
-			     prxe_payload(pkt->info, pkt->bth), pkt->paylen,
-			     PRXE_TO_MR);
+	/* An ODP page that cannot be had (unmapped, read-only): no access. */
+	if (pkt->paylen &&
+	    prxe_mr_copy(qp->resp.mr, qp->resp.va + qp->resp.offset,
+			 prxe_payload(pkt->info, pkt->bth), pkt->paylen,
+			 PRXE_TO_MR)) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
+		return;
+	}
 	qp->resp.offset += pkt->paylen;
 
 	if (mask & PRXE_MASK_LAST) {
@@ -294,6 +298,7 @@ static void prxe_resp_read_step(struct prxe_qp *qp)
 	struct prxe_bth *bth;
 	struct sk_buff *skb;
 	u8 opcode;
+	u32 psn;
 
 	if (first && last)
 		opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_ONLY;
@@ -317,9 +322,16 @@ static void prxe_resp_read_step(struct prxe_qp *qp)
 		prxe_aeth_set(prxe_aeth(info, bth),
 			      PRXE_AETH_ACK | PRXE_AETH_ACK_NO_CREDITS,
 			      qp->resp.msn);
-	if (paylen)
-		prxe_mr_copy(rd->mr, rd->va + rd->offset,
-			     prxe_payload(info, bth), paylen, PRXE_FROM_MR);
+	if (paylen && prxe_mr_copy(rd->mr, rd->va + rd->offset,
+				   prxe_payload(info, bth), paylen,
+				   PRXE_FROM_MR)) {
+		/* An ODP page that cannot be had: the READ fails. */
+		kfree_skb(skb);
+		psn = rd->psn;
+		prxe_resp_read_end(qp);
+		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, psn);
+		return;
+	}
 	prxe_qp_pkt_send(qp, skb);
 	rd->offset += paylen;
 	if (last)

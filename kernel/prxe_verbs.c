@@ -49,8 +49,15 @@ static int prxe_query_device(struct ib_device *ibdev,
 	attr->max_qp_rd_atom = PRXE_MAX_RD_ATOMIC;
 	attr->max_qp_init_rd_atom = PRXE_MAX_RD_ATOMIC;
 	attr->max_res_rd_atom = PRXE_MAX_QP * PRXE_MAX_RD_ATOMIC;
-	/* `rdma link delete` may remove the device. */
-	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
+	/*
+	 * `rdma link delete` may remove the device.  Memory regions may be
+	 * on-demand paging (IB_ACCESS_ON_DEMAND, prxe_odp.c) for every RC
+	 * operation prxe has.
+	 */
+	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG | IBK_ON_DEMAND_PAGING;
+	attr->odp_caps.general_caps = IB_ODP_SUPPORT;
+	attr->odp_caps.per_transport_caps.rc_odp_caps = IB_ODP_SUPPORT_SEND |
+		IB_ODP_SUPPORT_RECV | IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ;
 	return 0;
 }
 

@@ -131,6 +131,12 @@ rc_dump_counters() {
 	done
 }
 
+# rc_stat DEV COUNTER: the value of one of DEV's `rdma statistic` counters.
+rc_stat() {
+	rdma statistic show link "$1/1" | tr -s ' ' '\n' |
+		awk -v c="$2" 'prev == c { print; exit } { prev = $0 }'
+}
+
 # rc_pass WHAT: the last run passed at every end, each saying PASS.
 rc_pass() {
 	local why

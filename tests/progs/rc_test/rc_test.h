@@ -105,6 +105,7 @@ extern const char *const scen_names[SCEN_COUNT];
 #define CF_SOLICITED	(1u << 4)
 #define CF_SIZES_GIVEN	(1u << 5)
 #define CF_SQD		(1u << 6)
+#define CF_INVALIDATE	(1u << 7)
 
 #define PSN_RANDOM	UINT32_MAX
 
@@ -359,6 +360,7 @@ int expect_completions(struct sess *s, struct ep *ep,
 int expect_qp_state(struct ep *ep, enum ibv_qp_state want);
 int qp_drain_sqd(struct sess *s, struct ep *ep);
 int qp_resume_rts(struct ep *ep);
+int ep_invalidate(struct ep *ep);
 int phase_begin(struct sess *s, const struct phase_opts *po);
 int ep_phase_end(struct ep *ep, uint64_t *qp_ns);
 int phase_end(struct sess *s);

@@ -485,6 +485,11 @@ int run_transfers(struct sess *s)
 		rc = run_batch(s, &b);
 		if (!rc)
 			s->msgs += b.n;
+		if (!rc && (c->flags & CF_INVALIDATE) && s->req)
+			rc = ep_invalidate(s->req);
+		if (!rc && (c->flags & CF_INVALIDATE) && s->resp &&
+		    s->resp != s->req)
+			rc = ep_invalidate(s->resp);
 		b.index++;
 	}
 	secs = (now_ns() - t0) / 1e9;

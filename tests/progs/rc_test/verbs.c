@@ -501,6 +501,22 @@ int qp_drain_sqd(struct sess *s, struct ep *ep)
 	return 0;
 }
 
+/*
+ * --invalidate: make the kernel invalidate every mapping of @ep's buffer
+ * (an ODP region's mirror must drop them and fault again), keeping its
+ * contents: write-protect and unprotect it; a shared file mapping also
+ * loses its page table entries altogether (the data stays in the file).
+ */
+int ep_invalidate(struct ep *ep)
+{
+	if (ep->mmapped && madvise(ep->buf, ep->map_len, MADV_DONTNEED))
+		return fail(ep->role, "madvise(MADV_DONTNEED): %s", strerror(errno));
+	if (mprotect(ep->buf, ep->map_len, PROT_READ) ||
+	    mprotect(ep->buf, ep->map_len, PROT_READ | PROT_WRITE))
+		return fail(ep->role, "mprotect: %s", strerror(errno));
+	return 0;
+}
+
 int qp_resume_rts(struct ep *ep)
 {
 	struct ibv_qp_attr a = { .qp_state = IBV_QPS_RTS };
