@@ -159,6 +159,38 @@ int prxe_mr_check(struct prxe_mr *mr, struct ib_pd *pd, u64 iova, u64 len,
 }
 
 /*
+ * Copy @len bytes at byte @pos of a run of pages (page @idx is
+ * @page_of(@ctx, idx)) to or from @buf.
+ */
+void prxe_pages_copy(struct page *(*page_of)(const void *ctx,
+					     unsigned long idx),
+		     const void *ctx, u64 pos, void *buf, u64 len,
+		     enum prxe_copy_dir dir)
+{
+	while (len) {
+		unsigned int off = offset_in_page(pos);
+		unsigned int n = min_t(u64, len, PAGE_SIZE - off);
+		void *va = kmap_local_page(page_of(ctx, pos >> PAGE_SHIFT));
+
+		if (dir == PRXE_TO_MR)
+			memcpy(va + off, buf, n);
+		else
+			memcpy(buf, va + off, n);
+		kunmap_local(va);
+		buf += n;
+		pos += n;
+		len -= n;
+	}
+}
+
+static struct page *prxe_mr_pinned_page(const void *ctx, unsigned long idx)
+{
+	const struct prxe_mr *mr = ctx;
+
+	return mr->pages[idx];
+}
+
+/*
  * Copy within a region already checked with prxe_mr_check().  Returns 0;
  * for an ODP region -EFAULT when a page cannot be had (prxe_odp_copy()).
  * May sleep (ODP).
@@ -170,21 +202,7 @@ int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
 
 	if (mr->odp)
 		return prxe_odp_copy(mr, pos, buf, len, dir);
-	while (len) {
-		unsigned long idx = pos >> PAGE_SHIFT;
-		unsigned int off = offset_in_page(pos);
-		unsigned int n = min_t(u64, len, PAGE_SIZE - off);
-		void *va = kmap_local_page(mr->pages[idx]);
-
-		if (dir == PRXE_TO_MR)
-			memcpy(va + off, buf, n);
-		else
-			memcpy(buf, va + off, n);
-		kunmap_local(va);
-		buf += n;
-		pos += n;
-		len -= n;
-	}
+	prxe_pages_copy(prxe_mr_pinned_page, mr, pos, buf, len, dir);
 	return 0;
 }
 

@@ -54,6 +54,10 @@ int prxe_mr_check(struct prxe_mr *mr, struct ib_pd *pd, u64 iova, u64 len,
 		  int access);
 int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
 		 enum prxe_copy_dir dir);
+void prxe_pages_copy(struct page *(*page_of)(const void *ctx,
+					     unsigned long idx),
+		     const void *ctx, u64 pos, void *buf, u64 len,
+		     enum prxe_copy_dir dir);
 
 /* prxe_odp.c */
 int prxe_odp_init(struct prxe_mr *mr, struct prxe_dev *prxe, u64 start,

@@ -31,7 +31,6 @@
  * odp->lock.
  */
 #include <linux/hmm.h>
-#include <linux/highmem.h>
 #include <linux/mmu_notifier.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
@@ -169,28 +168,12 @@ static bool prxe_odp_present(struct prxe_odp *odp, unsigned long idx,
 	return true;
 }
 
-/*
- * Copy @len bytes at byte @pos of the mirror (counted from odp->start)
- * to or from @buf; all its pages are mirrored.  Under odp->lock.
- */
-static void prxe_odp_copy_locked(struct prxe_odp *odp, u64 pos, void *buf,
-				 u64 len, enum prxe_copy_dir dir)
+/* A mirrored page (prxe_pages_copy()); under odp->lock. */
+static struct page *prxe_odp_page(const void *ctx, unsigned long idx)
 {
-	while (len) {
-		unsigned long idx = pos >> PAGE_SHIFT;
-		unsigned int off = offset_in_page(pos);
-		unsigned int n = min_t(u64, len, PAGE_SIZE - off);
-		void *va = kmap_local_page(hmm_pfn_to_page(odp->pfns[idx]));
+	const struct prxe_odp *odp = ctx;
 
-		if (dir == PRXE_TO_MR)
-			memcpy(va + off, buf, n);
-		else
-			memcpy(buf, va + off, n);
-		kunmap_local(va);
-		buf += n;
-		pos += n;
-		len -= n;
-	}
+	return hmm_pfn_to_page(odp->pfns[idx]);
 }
 
 /*
@@ -277,7 +260,7 @@ int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 			if (err)
 				return err;
 		}
-		prxe_odp_copy_locked(odp, pos, buf, chunk, dir);
+		prxe_pages_copy(prxe_odp_page, odp, pos, buf, chunk, dir);
 		mutex_unlock(&odp->lock);
 		buf += chunk;
 		pos += chunk;
