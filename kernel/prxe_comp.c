@@ -6,9 +6,9 @@
  *
  * Work requests retire in order.  An ACK for PSN p retires every SEND /
  * RDMA WRITE whose last PSN is at or before p; a READ retires when its last
- * response has been placed.  Each READ in flight takes its responses in
- * order on its own; a gap in them (or an ACK past it) asks again for the
- * rest of that READ alone (prxe_req_reread()).  NAK (PSN sequence error)
+ * response has been placed.  Each READ in flight places its responses on
+ * its own, a few ahead of a missing one; one far ahead (or an ACK past the
+ * READ) asks again for the rest of that READ alone (prxe_req_reread()).  NAK (PSN sequence error)
  * and timeouts rewind the requester to the oldest work request not retired
  * (prxe_req_rewind());
  * an RNR NAK pauses the requester for the time the responder asked for.
@@ -26,6 +26,14 @@
 #include "prxe_net.h"
 #include "prxe_opcode.h"
 #include "prxe_qp.h"
+
+/*
+ * READ responses placed ahead of the first missing one, at most (the bits
+ * of prxe_swqe.read_ahead), and how far ahead one must be for the missing
+ * one to count as lost rather than overtaken.
+ */
+#define PRXE_READ_AHEAD		64
+#define PRXE_READ_REORDER	32
 
 /* IBTA table 45: the RNR NAK timer codes, in microseconds. */
 static const u32 prxe_rnr_timer_us[32] = {
@@ -229,15 +237,19 @@ static void prxe_comp_ack(struct prxe_qp *qp, u32 psn, u8 syn)
 }
 
 /*
- * An RDMA READ response: placed if it is the next one its READ expects
- * (each READ in flight fills in order, independently of the others); a
- * gap asks for the rest of that READ again.  READs retire in order.
+ * An RDMA READ response: placed where its PSN says, even ahead of one that
+ * has not arrived yet (placement is idempotent), within a window of
+ * PRXE_READ_AHEAD responses past the first missing one; a response that
+ * far ahead means the missing one was lost, not overtaken, and the rest of
+ * the READ is asked for again (prxe_req_reread()), once until the READ
+ * moves on.  Each READ in flight fills on its own; READs retire in order.
  */
 static void prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
 	u32 mask = pkt->info->mask;
 	struct prxe_swqe *swqe;
-	u32 expected;
+	u32 index, expected, paylen;
+	u64 off;
 	s32 gap;
 	int err;
 
@@ -247,37 +259,57 @@ static void prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	if (!swqe || swqe->read_done)
 		return;			/* stale */
 
-	expected = prxe_psn_add(swqe->first_psn, swqe->received / qp->mtu);
-	gap = prxe_psn_diff(pkt->psn, expected);
-	if (gap < 0)
+	index = prxe_psn_diff(pkt->psn, swqe->first_psn);
+	expected = swqe->received / qp->mtu;
+	gap = index - expected;
+	if (gap < 0 || (gap < PRXE_READ_AHEAD &&
+			(swqe->read_ahead & BIT_ULL(gap))))
 		return;			/* duplicate */
-	if (gap > 0) {
-		/* Responses lost: ask once for the rest. */
+	if (gap >= PRXE_READ_REORDER) {
+		/* Responses lost: ask for the rest once. */
 		if (!swqe->read_gap) {
 			prxe_counter_inc(qp->prxe, PRXE_CNT_RETRANSMITS);
 			prxe_req_reread(qp, swqe);
 		}
-		return;
+		if (gap >= PRXE_READ_AHEAD)
+			return;
 	}
-	swqe->read_gap = false;
 
-	if (((mask & PRXE_MASK_LAST) ?
-	     swqe->received + pkt->paylen != swqe->length :
-	     pkt->paylen != qp->mtu) || pkt->paylen > qp->mtu) {
+	off = (u64)index * qp->mtu;
+	paylen = min_t(u64, qp->mtu, swqe->length - off);
+	if (pkt->paylen != paylen ||
+	    !(mask & PRXE_MASK_LAST) != (off + paylen != swqe->length)) {
 		swqe->read_status = IB_WC_BAD_RESP_ERR;
 	} else {
 		err = prxe_sge_copy(qp->prxe, qp->ibqp.pd, prxe_swqe_sge(swqe),
-				    swqe->wr.num_sge, swqe->received,
+				    swqe->wr.num_sge, off,
 				    prxe_payload(pkt->info, pkt->bth),
-				    pkt->paylen, PRXE_TO_MR,
-				    IB_ACCESS_LOCAL_WRITE);
+				    paylen, PRXE_TO_MR, IB_ACCESS_LOCAL_WRITE);
 		if (err)
 			swqe->read_status = err == -EMSGSIZE ?
 				IB_WC_LOC_LEN_ERR : IB_WC_LOC_PROT_ERR;
 	}
-	swqe->received += pkt->paylen;
+
+	if (gap > 0) {
+		swqe->read_ahead |= BIT_ULL(gap);
+	} else {
+		/* In order: take it and what arrived ahead of it. */
+		swqe->read_gap = false;
+		do {
+			swqe->received += min_t(u64, qp->mtu,
+						swqe->length - swqe->received);
+			swqe->read_ahead >>= 1;
+		} while (swqe->read_ahead & 1);
+	}
+	/* The end of a response stream with holes: ask for the rest. */
+	if ((mask & PRXE_MASK_LAST) && swqe->received < swqe->length &&
+	    !swqe->read_gap && swqe->read_status == IB_WC_SUCCESS) {
+		prxe_counter_inc(qp->prxe, PRXE_CNT_RETRANSMITS);
+		prxe_req_reread(qp, swqe);
+	}
 	/* Done: in full, or in error (reported when it is the oldest). */
-	if ((mask & PRXE_MASK_LAST) || swqe->read_status != IB_WC_SUCCESS) {
+	if (swqe->received == swqe->length ||
+	    swqe->read_status != IB_WC_SUCCESS) {
 		swqe->read_done = true;
 		prxe_comp_retire(qp, prxe_psn_add(pkt->psn, PRXE_PSN_MASK));
 		if (qp->state == IB_QPS_ERR)

@@ -42,6 +42,7 @@ struct prxe_swqe {
 	bool			read_done;	/* every READ response placed, */
 	u32			read_status;	/* or this error seen (IB_WC_*) */
 	bool			read_gap;	/* READ responses lost: asked again */
+	u64			read_ahead;	/* READ responses placed past received */
 	/* then: struct prxe_sge sge[max_send_sge] or inline data */
 	u8			data[] __aligned(8);
 };

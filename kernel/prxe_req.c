@@ -57,6 +57,7 @@ static int prxe_req_fetch(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
 	swqe->sent = 0;
 	swqe->received = 0;
 	swqe->read_done = false;
+	swqe->read_ahead = 0;
 	swqe->read_status = IB_WC_SUCCESS;
 	swqe->read_gap = false;
 
