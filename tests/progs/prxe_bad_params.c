@@ -27,6 +27,10 @@
  *     bad lkey, an SGE beyond its MR, an SGE whose address wraps), followed
  *     by a valid SEND through ibv_post_send: the hostile request completes
  *     in error and the valid one is flushed.
+ *  9. ODP regions (IBV_ACCESS_ON_DEMAND): registrations whose end or iova
+ *     wraps; RDMA WRITE / READ beyond the region or wrapping past 2^64, a
+ *     local SGE that wraps; an ODP region over an unmapped range, where
+ *     WRITE and READ fail with IBV_WC_REM_ACCESS_ERR.
  *
  * Prints "ok: ..." per check, or "FAIL: WHAT: expected X, seen Y"; at the
  * end the number of checks and failures.  Exits 0 if all passed, 1 if any
@@ -314,8 +318,9 @@ static void loop_free(struct loop *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int loop_new(struct env *e, struct loop *l, uint32_t max_inline,
-		    const char *what)
+/* A QP on its own CQs, in RESET. */
+static int loop_create(struct env *e, struct loop *l, uint32_t max_inline,
+		       const char *what)
 {
 	struct ibv_qp_init_attr init;
 
@@ -330,12 +335,45 @@ static int loop_new(struct env *e, struct loop *l, uint32_t max_inline,
 	if (!l->qp)
 		goto err;
 	l->cap = init.cap;
-	if (qp_connect(e, l->qp, l->qp->qp_num, 14, what))
-		goto err;
 	return 0;
 err:
 	loop_free(l);
 	return -1;
+}
+
+static int loop_new(struct env *e, struct loop *l, uint32_t max_inline,
+		    const char *what)
+{
+	if (loop_create(e, l, max_inline, what))
+		return -1;
+	if (qp_connect(e, l->qp, l->qp->qp_num, 14, what)) {
+		loop_free(l);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Two QPs connected to each other: for errors the responder reports,
+ * which put the responder's QP (a self-connected QP would be both) in
+ * the error state.
+ */
+static int loop_pair_new(struct env *e, struct loop *a, struct loop *b,
+			 const char *what)
+{
+	if (loop_create(e, a, 0, what))
+		return -1;
+	if (loop_create(e, b, 0, what)) {
+		loop_free(a);
+		return -1;
+	}
+	if (qp_connect(e, a->qp, b->qp->qp_num, 14, what) ||
+	    qp_connect(e, b->qp, a->qp->qp_num, 14, what)) {
+		loop_free(a);
+		loop_free(b);
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -1105,6 +1143,134 @@ static void check_hostile(struct env *e)
 }
 
 /* ------------------------------------------------------------------------
+ * 9. ODP regions: addresses and lengths that wrap, and pages not mapped
+ */
+
+#define ODP_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
+			 IBV_ACCESS_REMOTE_READ | IBV_ACCESS_ON_DEMAND)
+#define WR_ID_ODP	0x0d9000ull
+
+static int reg_iova_err(struct ibv_pd *pd, void *addr, size_t len,
+			uint64_t iova, int access)
+{
+	struct ibv_mr *mr = ibv_reg_mr_iova(pd, addr, len, iova, access);
+
+	if (!mr)
+		return errno;
+	ibv_dereg_mr(mr);
+	return 0;
+}
+
+/*
+ * One RDMA WRITE or READ (@opcode) of @len bytes from the local buffer to
+ * @raddr of @rkey, from one of two fresh QPs connected to each other: it
+ * must complete with @status.
+ */
+static void odp_remote_one(struct env *e, enum ibv_wr_opcode opcode,
+			   uint64_t raddr, uint32_t rkey, uint32_t len,
+			   enum ibv_wc_status status, const char *what)
+{
+	struct ibv_send_wr wr, *bad = NULL;
+	struct ibv_sge sge;
+	struct loop a, b;
+	int ret;
+
+	if (loop_pair_new(e, &a, &b, what))
+		return;
+	sge_at(e, &sge, SEND_OFF, len);
+	send_wr(&wr, &sge, 1, WR_ID_ODP);
+	wr.opcode = opcode;
+	wr.wr.rdma.remote_addr = raddr;
+	wr.wr.rdma.rkey = rkey;
+	ret = ibv_post_send(a.qp, &wr, &bad);
+	if (expect_err(0, ret, "%s: post_send", what))
+		expect_wc(a.scq, WR_ID_ODP, status, false, what);
+	loop_free(&a);
+	loop_free(&b);
+}
+
+static void check_odp(struct env *e)
+{
+	const uint64_t top = 0xfffffffffffff000ull;
+	struct ibv_send_wr wr, *bad = NULL;
+	struct ibv_mr *mr, *hole_mr;
+	struct ibv_sge sge;
+	struct loop l;
+	void *hole;
+	int ret;
+
+	expect_err(EINVAL, reg_err(e->pd, (void *)(uintptr_t)top, 0x2000,
+				   ODP_ACCESS),
+		   "ODP ibv_reg_mr(0x%" PRIx64 ", 0x2000): the end wraps", top);
+	expect_err(EINVAL, reg_err(e->pd, (void *)(uintptr_t)top, 0x1000,
+				   ODP_ACCESS),
+		   "ODP ibv_reg_mr(0x%" PRIx64 ", 0x1000): ends at 2^64", top);
+	expect_err(EINVAL, reg_iova_err(e->pd, e->buf, 0x2000, top + 0x800,
+					ODP_ACCESS),
+		   "ODP ibv_reg_mr_iova(iova 0x%" PRIx64 ", 0x2000): iova + length wraps",
+		   top + 0x800);
+
+	mr = ibv_reg_mr(e->pd, e->buf, BUF_SIZE, ODP_ACCESS);
+	if (!expect_err(0, mr ? 0 : errno, "ODP ibv_reg_mr(a %d KiB buffer)",
+			BUF_SIZE / 1024))
+		return;
+
+	/* Remote accesses beyond the region, and wrapping. */
+	odp_remote_one(e, IBV_WR_RDMA_WRITE,
+		       (uintptr_t)e->buf + BUF_SIZE - 8, mr->rkey, 4096,
+		       IBV_WC_REM_ACCESS_ERR,
+		       "ODP: RDMA WRITE of 4096 bytes from 8 bytes before the end");
+	odp_remote_one(e, IBV_WR_RDMA_WRITE, top, mr->rkey, 0x2000,
+		       IBV_WC_REM_ACCESS_ERR,
+		       "ODP: RDMA WRITE of 0x2000 bytes at 0xfffffffffffff000 (wraps)");
+	odp_remote_one(e, IBV_WR_RDMA_READ, UINT64_MAX - 3, mr->rkey, 16,
+		       IBV_WC_REM_ACCESS_ERR,
+		       "ODP: RDMA READ of 16 bytes at 2^64 - 4 (wraps)");
+	odp_remote_one(e, IBV_WR_RDMA_WRITE, (uintptr_t)e->buf + 4096, mr->rkey,
+		       4096, IBV_WC_SUCCESS,
+		       "ODP: RDMA WRITE of 4096 bytes inside the region");
+
+	/* A local SGE of the ODP region that wraps. */
+	if (!loop_new(e, &l, 0, "ODP local SGE")) {
+		ret = post_one_recv(e, l.qp, 1);
+		sge.addr = top;
+		sge.length = 0x2000;
+		sge.lkey = mr->lkey;
+		send_wr(&wr, &sge, 1, WR_ID_ODP);
+		if (expect_err(0, ret, "ODP local SGE: post_recv") &&
+		    expect_err(0, ibv_post_send(l.qp, &wr, &bad),
+			       "ODP local SGE: post_send"))
+			expect_wc(l.scq, WR_ID_ODP, IBV_WC_LOC_PROT_ERR, false,
+				  "ODP: SEND from an SGE at 0xfffffffffffff000 (wraps)");
+		loop_free(&l);
+	}
+	ibv_dereg_mr(mr);
+
+	/*
+	 * An ODP region over a range with nothing mapped registers (nothing
+	 * is faulted then), and an access to it fails cleanly.
+	 */
+	hole = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (hole == MAP_FAILED) {
+		expect_err(0, errno, "mmap of %d bytes", BUF_SIZE);
+		return;
+	}
+	munmap(hole, BUF_SIZE);
+	hole_mr = ibv_reg_mr(e->pd, hole, BUF_SIZE, ODP_ACCESS);
+	if (!expect_err(0, hole_mr ? 0 : errno,
+			"ODP ibv_reg_mr of an unmapped range"))
+		return;
+	odp_remote_one(e, IBV_WR_RDMA_WRITE, (uintptr_t)hole, hole_mr->rkey, 64,
+		       IBV_WC_REM_ACCESS_ERR,
+		       "ODP: RDMA WRITE into the unmapped range");
+	odp_remote_one(e, IBV_WR_RDMA_READ, (uintptr_t)hole, hole_mr->rkey, 64,
+		       IBV_WC_REM_ACCESS_ERR,
+		       "ODP: RDMA READ of the unmapped range");
+	ibv_dereg_mr(hole_mr);
+}
+
+/* ------------------------------------------------------------------------
  * Setup
  */
 
@@ -1212,6 +1378,7 @@ int main(int argc, char **argv)
 	check_post_recv(&e);
 	check_in_use(&e);
 	check_hostile(&e);
+	check_odp(&e);
 
 	env_close(&e);
 	printf("%s: %u checks, %u failed\n", PROG, n_checks, n_failed);

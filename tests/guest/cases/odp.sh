@@ -7,6 +7,7 @@
 # timeout: 300
 
 . /opt/prxe/guest/lib/rc.sh
+. /opt/prxe/guest/lib/apps.sh
 
 ODP_SIZES=0,1,4095,4096,4097,1m
 
@@ -96,5 +97,34 @@ t_invalidate_and_refault() {
 			fail "$d: odp_page_faults $(rc_stat "$d" odp_page_faults)"
 		echo "ok: $d odp_invalidations $(rc_stat "$d" odp_invalidations)," \
 			"odp_page_faults $(rc_stat "$d" odp_page_faults)"
+	done
+}
+
+# Unmodified applications with ODP: perftest --odp on anonymous memory and
+# on files of the fsdax mount (--mmap, one file per end), and
+# ibv_rc_pingpong -o (its buffer check on).
+t_apps_odp() {
+	local prog size
+	apps_pair_up
+	for prog in ib_write_bw ib_read_bw ib_send_bw; do
+		perftest "$prog" 65536 200 --odp
+	done
+	# perftest maps the file as it is: give it room for its buffers.
+	truncate -s 64M "$PMEM_MNT/pt-server" "$PMEM_MNT/pt-client"
+	PT_SERVER_ARGS=(--mmap="$PMEM_MNT/pt-server")
+	PT_CLIENT_ARGS=(--mmap="$PMEM_MNT/pt-client")
+	for prog in ib_write_bw ib_read_bw ib_send_bw; do
+		perftest "$prog" 65536 200 --odp
+	done
+	PT_SERVER_ARGS=() PT_CLIENT_ARGS=()
+	rm -f "$PMEM_MNT/pt-server" "$PMEM_MNT/pt-client"
+	for size in 1 65536; do
+		app_pair ibv_rc_pingpong -d prxe_a -g "$GID_A" -p "$APP_PORT" \
+			-m 1024 -s "$size" -n 100 -c -o -- \
+			ibv_rc_pingpong -d prxe_b -g "$GID_B" -p "$APP_PORT" \
+			-m 1024 -s "$size" -n 100 -c -o "$IP_A"
+		[ "$(grep -c '^\(server| \)\{0,1\}100 iters in' <<<"$PAIR_OUT")" = 2 ] ||
+			fail "ibv_rc_pingpong -o -s $size: not both ends report 100 iterations"
+		expect_no_match "ibv_rc_pingpong -o -s $size" "invalid data" "$PAIR_OUT"
 	done
 }

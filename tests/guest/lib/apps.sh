@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Unmodified applications (perftest, rdma-core's examples) as a server in
+# netns pa on prxe_a and a client in pb on prxe_b (lib/rc.sh's pair_run).
+#
+#   apps_pair_up                     the two devices; GID_A / GID_B set
+#   app_pair SARGS... -- CARGS...    one server/client run; fails unless
+#                                    both exit 0
+#   perftest PROG SIZE ITERS [ARGS...]   one perftest run with ARGS on both
+#                                    ends, PT_SERVER_ARGS / PT_CLIENT_ARGS
+#                                    (arrays) on one end only; fails
+#                                    without its result line
+
+APP_PORT=${APP_PORT:-18600}
+PT_SERVER_ARGS=() PT_CLIENT_ARGS=()
+
+apps_pair_up() {
+	prxe_add prxe_a "$NS_A" "$NETDEV_A"
+	prxe_add prxe_b "$NS_B" "$NETDEV_B"
+	wait_for 10 "prxe_a has its RoCEv2 GID" rc_gid_ready prxe_a "$IP_A"
+	wait_for 10 "prxe_b has its RoCEv2 GID" rc_gid_ready prxe_b "$IP_B"
+	GID_A=$(rc_gid_index prxe_a "$IP_A")
+	GID_B=$(rc_gid_index prxe_b "$IP_B")
+}
+
+app_pair() {
+	PAIR_SERVER=() PAIR_CLIENT=()
+	while [ "$1" != -- ]; do PAIR_SERVER+=("$1"); shift; done
+	shift
+	PAIR_CLIENT=("$@")
+	pair_run "$APP_PORT" "$NS_A" "$NS_B"
+	printf '%s\n' "$PAIR_OUT"
+	echo "+ exit: client $PAIR_STATUS, server $PAIR_SERVER_STATUS"
+	if [ "$PAIR_STATUS" != 0 ] || [ "$PAIR_SERVER_STATUS" != 0 ]; then
+		rc_dump_counters
+		fail "${PAIR_CLIENT[0]}: exit $PAIR_STATUS (server $PAIR_SERVER_STATUS): $(grep -Ev '^(server\| )?[- ]*$' <<<"$PAIR_OUT" | tail -n 2 | tr '\n' ' ')"
+	fi
+	APP_PORT=$((APP_PORT + 1))
+}
+
+# The result line: the size, then the iterations (ITERS times the QPs).
+perftest() {
+	local prog=$1 size=$2 iters=$3 common
+	shift 3
+	common=(-p "$APP_PORT" -m 1024 -F -s "$size" -n "$iters" "$@")
+	app_pair "$prog" -d prxe_a -x "$GID_A" "${common[@]}" \
+		"${PT_SERVER_ARGS[@]}" -- \
+		"$prog" -d prxe_b -x "$GID_B" "${common[@]}" \
+		"${PT_CLIENT_ARGS[@]}" "$IP_A"
+	awk -v s="$size" -v n="$iters" '$1 == s && $2 >= n && $2 % n == 0 { ok = 1 } END { exit !ok }' \
+		<<<"$PAIR_OUT" || fail "$prog: no result line for $size bytes x $iters"
+	echo "ok: $prog -s $size -n $iters $* ${PT_SERVER_ARGS[*]} / ${PT_CLIENT_ARGS[*]}"
+}
