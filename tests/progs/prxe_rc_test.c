@@ -160,6 +160,10 @@ static void usage(FILE *f)
 "                         read-only and back; for --mmap also\n"
 "                         MADV_DONTNEED): with --odp the next batch faults\n"
 "                         the pages in again\n"
+"      --storm            while the transfers run, a thread drops the page\n"
+"                         table entries of each --mmap buffer over and over\n"
+"                         (MADV_DONTNEED; the file keeps the data): ODP\n"
+"                         regions are invalidated under traffic\n"
 "      --events[=solicited]  wait on a completion channel instead of polling;\n"
 "                         solicited: the responder's CQ is armed for solicited\n"
 "                         completions only, and no event may come before one\n"
@@ -276,7 +280,7 @@ static int parse_mtu(const char *s, uint32_t *mtu)
 enum {
 	OPT_MAX_INLINE = 256, OPT_OFFSET, OPT_PSN, OPT_SEED, OPT_TOTAL, OPT_ODP,
 	OPT_MMAP, OPT_EX, OPT_EVENTS, OPT_EXPECT, OPT_DESTROY_INFLIGHT,
-	OPT_INJECT, OPT_SQD, OPT_INVALIDATE,
+	OPT_INJECT, OPT_SQD, OPT_INVALIDATE, OPT_STORM,
 };
 
 static const struct option long_opts[] = {
@@ -309,6 +313,7 @@ static const struct option long_opts[] = {
 	{ "inject", required_argument, NULL, OPT_INJECT },
 	{ "sqd", no_argument, NULL, OPT_SQD },
 	{ "invalidate", no_argument, NULL, OPT_INVALIDATE },
+	{ "storm", no_argument, NULL, OPT_STORM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -458,6 +463,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_INVALIDATE:
 			c->flags |= CF_INVALIDATE;
 			break;
+		case OPT_STORM:
+			c->flags |= CF_STORM;
+			break;
 		case OPT_INJECT:
 			for (i = INJ_CORRUPT; i < INJ_COUNT &&
 			     strcmp(optarg, inject_names[i]); i++)
@@ -550,7 +558,7 @@ static void describe(const struct sess *s, const char *role)
 {
 	const struct cfg *c = s->c;
 
-	info(role, "%s%s%s, %u SGE%s%s%s%s%s%s%s%s, depth %u, seed 0x%" PRIx64,
+	info(role, "%s%s%s, %u SGE%s%s%s%s%s%s%s%s%s, depth %u, seed 0x%" PRIx64,
 	     c->scenario ? "scenario " : "",
 	     c->scenario ? scen_names[c->scenario] : "", c->scenario ? " with " : "",
 	     c->nsge, c->nsge > 1 ? "s" : "",
@@ -559,6 +567,7 @@ static void describe(const struct sess *s, const char *role)
 	     c->flags & CF_EX ? ", ibv_wr_* API" : "",
 	     c->flags & CF_SQD ? ", SQD" : "",
 	     c->flags & CF_INVALIDATE ? ", invalidations" : "",
+	     c->flags & CF_STORM ? ", invalidation storm" : "",
 	     c->flags & CF_SOLICITED ? ", solicited events" :
 	     c->flags & CF_EVENTS ? ", events" : "",
 	     c->flags & CF_ODP ? ", ODP" : "", s->depth, c->seed);

@@ -128,3 +128,26 @@ t_apps_odp() {
 		expect_no_match "ibv_rc_pingpong -o -s $size" "invalid data" "$PAIR_OUT"
 	done
 }
+
+# Invalidation under traffic: while the transfers run, both ends' buffers
+# (files on the fsdax mount) lose their page table entries every 0.5 ms
+# (MADV_DONTNEED; the file keeps the data).  The mirrors drop pages in
+# the middle of transfers and fault them in again; every byte must still
+# be right.
+t_invalidation_storm() {
+	local op before
+	odp_pair_up
+	before=$(rc_stat prxe_b odp_invalidations)
+	RC_SERVER_ARGS=(--mmap "$PMEM_MNT/storm-server")
+	for op in write read send; do
+		rc_test_pair prxe_a prxe_b --odp --storm \
+			--mmap "$PMEM_MNT/storm-client" -o "$op" -s 4096,65536,1m \
+			--total 16m
+		rc_pass "$op of 16 MiB under an invalidation storm"
+	done
+	RC_SERVER_ARGS=()
+	rm -f "$PMEM_MNT"/storm-*
+	[ "$(rc_stat prxe_b odp_invalidations)" -gt $((before + 100)) ] ||
+		fail "prxe_b: only $(rc_stat prxe_b odp_invalidations) invalidations"
+	echo "ok: prxe_b odp_invalidations $(rc_stat prxe_b odp_invalidations)"
+}

@@ -23,6 +23,7 @@
 #                                    lives there only
 
 RC_PORT=${RC_PORT:-18520}
+RC_SERVER_ARGS=()	# options of the server's own (e.g. --mmap FILE)
 RC_RUN_TIMEOUT=${RC_RUN_TIMEOUT:-100}
 RXE_NETDEV=rxa RXE_PEER=rxb RXE_IP=10.78.0.1
 
@@ -106,7 +107,8 @@ $(sed 's/^/server| /' "$slog")"
 rc_pair() {
 	local sns=$1 sdev=$2 cns=$3 cdev=$4 ip=$5
 	shift 5
-	PAIR_SERVER=("$(rc_prog)" -d "$sdev" -p "$RC_PORT" server)
+	PAIR_SERVER=("$(rc_prog)" -d "$sdev" -p "$RC_PORT" "${RC_SERVER_ARGS[@]}"
+		     server)
 	PAIR_CLIENT=("$(rc_prog)" -d "$cdev" -p "$RC_PORT" client "$ip" "$@")
 	pair_run "$RC_PORT" "$sns" "$cns"
 	RC_STATUS=$PAIR_STATUS RC_SERVER_STATUS=$PAIR_SERVER_STATUS

@@ -106,6 +106,7 @@ extern const char *const scen_names[SCEN_COUNT];
 #define CF_SIZES_GIVEN	(1u << 5)
 #define CF_SQD		(1u << 6)
 #define CF_INVALIDATE	(1u << 7)
+#define CF_STORM	(1u << 8)
 
 #define PSN_RANDOM	UINT32_MAX
 
@@ -361,6 +362,9 @@ int expect_qp_state(struct ep *ep, enum ibv_qp_state want);
 int qp_drain_sqd(struct sess *s, struct ep *ep);
 int qp_resume_rts(struct ep *ep);
 int ep_invalidate(struct ep *ep);
+struct storm;
+struct storm *storm_start(struct sess *s);
+int storm_stop(struct storm *st);
 int phase_begin(struct sess *s, const struct phase_opts *po);
 int ep_phase_end(struct ep *ep, uint64_t *qp_ns);
 int phase_end(struct sess *s);

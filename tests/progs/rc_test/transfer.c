@@ -464,6 +464,7 @@ int run_transfers(struct sess *s)
 	const char *role = s->req ? s->req->role : s->resp->role;
 	struct batch b = { 0 };
 	struct msg *list;
+	struct storm *storm = NULL;
 	size_t count, i = 0;
 	uint64_t t0, bytes = 0;
 	double secs;
@@ -473,6 +474,11 @@ int run_transfers(struct sess *s)
 	if (!list)
 		return fail(role, "out of memory");
 	rc = phase_begin(s, &po);
+	if (!rc && (c->flags & CF_STORM)) {
+		storm = storm_start(s);
+		if (!storm)
+			rc = -1;
+	}
 	t0 = now_ns();
 	while (!rc && i < count) {
 		b.n = 0;
@@ -493,6 +499,8 @@ int run_transfers(struct sess *s)
 		b.index++;
 	}
 	secs = (now_ns() - t0) / 1e9;
+	if (storm_stop(storm) && !rc)
+		rc = -1;
 	/* Every completion was expected: none may be left over. */
 	if (!rc && s->req)
 		rc = cq_expect_quiet(s->req, 0, "requester CQ after the last batch");

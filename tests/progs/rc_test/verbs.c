@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -514,6 +516,82 @@ int ep_invalidate(struct ep *ep)
 	if (mprotect(ep->buf, ep->map_len, PROT_READ) ||
 	    mprotect(ep->buf, ep->map_len, PROT_READ | PROT_WRITE))
 		return fail(ep->role, "mprotect: %s", strerror(errno));
+	return 0;
+}
+
+/*
+ * --storm: a thread that, while the transfers run, drops the page table
+ * entries of the file-mapped buffers of this process again and again.
+ * The file keeps the data, so every access (the device's through its ODP
+ * mirror, the tester's own) faults the same bytes in again; what the
+ * device reads or writes must stay right.
+ */
+struct storm {
+	pthread_t thread;
+	atomic_bool stop;
+	struct ep *ep[2];
+	unsigned int n;
+	uint64_t rounds;
+	int err;
+};
+
+static void *storm_run(void *arg)
+{
+	struct storm *st = arg;
+	unsigned int i;
+
+	while (!atomic_load(&st->stop)) {
+		for (i = 0; i < st->n; i++)
+			if (madvise(st->ep[i]->buf, st->ep[i]->map_len,
+				    MADV_DONTNEED))
+				st->err = errno;
+		st->rounds++;
+		usleep(500);
+	}
+	return NULL;
+}
+
+struct storm *storm_start(struct sess *s)
+{
+	struct storm *st;
+	int ret;
+
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		fail(s->req ? s->req->role : s->resp->role, "out of memory");
+		return NULL;
+	}
+	if (s->req && s->req->mmapped)
+		st->ep[st->n++] = s->req;
+	if (s->resp && s->resp != s->req && s->resp->mmapped)
+		st->ep[st->n++] = s->resp;
+	if (!st->n)
+		return st;	/* nothing file-mapped here: no storm */
+	ret = pthread_create(&st->thread, NULL, storm_run, st);
+	if (ret) {
+		fail(st->ep[0]->role, "pthread_create: %s", strerror(ret));
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+int storm_stop(struct storm *st)
+{
+	int err;
+
+	if (!st)
+		return 0;
+	if (st->n) {
+		atomic_store(&st->stop, true);
+		pthread_join(st->thread, NULL);
+		info(st->ep[0]->role, "storm: %" PRIu64 " rounds of MADV_DONTNEED",
+		     st->rounds);
+	}
+	err = st->err;
+	free(st);
+	if (err)
+		return fail("storm", "madvise(MADV_DONTNEED): %s", strerror(err));
 	return 0;
 }
 
