@@ -4,7 +4,7 @@
  * and hostile contents of a send ring get an error completion, never an
  * oops.
  *
- * Usage: prxe_bad_params DEVICE GID_INDEX
+ * Usage: prxe_bad_params DEVICE GID_INDEX [FSDAX_DIR]
  *
  * GID_INDEX is the index of DEVICE's RoCEv2 GID on port 1; the QPs that
  * need a peer are connected to themselves through it (loopback, path MTU
@@ -31,6 +31,12 @@
  *     wraps; RDMA WRITE / READ beyond the region or wrapping past 2^64, a
  *     local SGE that wraps; an ODP region over an unmapped range, where
  *     WRITE and READ fail with IBV_WC_REM_ACCESS_ERR.
+ * 10. ODP regions whose mapping changes: anonymous memory made read-only
+ *     (WRITE fails, READ works, nothing written), writable again,
+ *     unmapped (both fail), mapped again at the same place (the region
+ *     follows); with FSDAX_DIR, a file there: WRITEs read back with
+ *     pread(), truncated (beyond the end fails, before it works), a hole
+ *     punched and written again.
  *
  * Prints "ok: ..." per check, or "FAIL: WHAT: expected X, seen Y"; at the
  * end the number of checks and failures.  Exits 0 if all passed, 1 if any
@@ -45,6 +51,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include <infiniband/verbs.h>
@@ -1271,6 +1279,159 @@ static void check_odp(struct env *e)
 }
 
 /* ------------------------------------------------------------------------
+ * 10. ODP regions after their mapping changed
+ */
+
+#define CHG_LEN		(64 * 1024)
+
+/* The 4096 source bytes at SEND_OFF: a pattern of @seed. */
+static void odp_pattern(struct env *e, uint8_t seed)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4096; i++)
+		e->buf[SEND_OFF + i] = (uint8_t)(seed + i * 7);
+}
+
+static void odp_expect_bytes(const void *got, const struct env *e,
+			     const char *what)
+{
+	bool same = !memcmp(got, e->buf + SEND_OFF, 4096);
+
+	report(same, "the 4096 bytes written",
+	       same ? "the 4096 bytes written" : "other bytes", "%s", what);
+}
+
+/* Anonymous memory: write-protected, unmapped, mapped again. */
+static void check_odp_anon_changes(struct env *e)
+{
+	const enum ibv_wc_status ok = IBV_WC_SUCCESS, no = IBV_WC_REM_ACCESS_ERR;
+	struct ibv_mr *mr;
+	uint8_t *r, *again;
+
+	r = mmap(NULL, CHG_LEN, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED) {
+		expect_err(0, errno, "mmap of %d bytes", CHG_LEN);
+		return;
+	}
+	memset(r, 0, CHG_LEN);
+	mr = ibv_reg_mr(e->pd, r, CHG_LEN, ODP_ACCESS);
+	if (!expect_err(0, mr ? 0 : errno, "ODP ibv_reg_mr of an anonymous mapping")) {
+		munmap(r, CHG_LEN);
+		return;
+	}
+	odp_pattern(e, 1);
+	odp_remote_one(e, IBV_WR_RDMA_WRITE, (uintptr_t)r, mr->rkey, 4096, ok,
+		       "ODP anonymous: RDMA WRITE");
+	odp_expect_bytes(r, e, "ODP anonymous: the WRITE landed");
+
+	mprotect(r, CHG_LEN, PROT_READ);
+	odp_pattern(e, 2);
+	odp_remote_one(e, IBV_WR_RDMA_WRITE, (uintptr_t)r, mr->rkey, 4096, no,
+		       "ODP anonymous, made read-only: RDMA WRITE");
+	odp_remote_one(e, IBV_WR_RDMA_READ, (uintptr_t)r, mr->rkey, 4096, ok,
+		       "ODP anonymous, made read-only: RDMA READ");
+	odp_pattern(e, 1);
+	odp_expect_bytes(r, e, "ODP anonymous, read-only: nothing written");
+
+	mprotect(r, CHG_LEN, PROT_READ | PROT_WRITE);
+	odp_pattern(e, 3);
+	odp_remote_one(e, IBV_WR_RDMA_WRITE, (uintptr_t)r, mr->rkey, 4096, ok,
+		       "ODP anonymous, writable again: RDMA WRITE");
+	odp_expect_bytes(r, e, "ODP anonymous, writable again: the WRITE landed");
+
+	munmap(r, CHG_LEN);
+	odp_remote_one(e, IBV_WR_RDMA_WRITE, (uintptr_t)r, mr->rkey, 4096, no,
+		       "ODP anonymous, unmapped: RDMA WRITE");
+	odp_remote_one(e, IBV_WR_RDMA_READ, (uintptr_t)r, mr->rkey, 4096, no,
+		       "ODP anonymous, unmapped: RDMA READ");
+
+	/* A new mapping at the same place: the region follows it. */
+	again = mmap(r, CHG_LEN, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (again == r) {
+		odp_pattern(e, 4);
+		odp_remote_one(e, IBV_WR_RDMA_WRITE, (uintptr_t)r, mr->rkey,
+			       4096, ok, "ODP anonymous, mapped again: RDMA WRITE");
+		odp_expect_bytes(r, e,
+				 "ODP anonymous, mapped again: the WRITE is in the new mapping");
+		munmap(r, CHG_LEN);
+	} else {
+		printf("     could not map the same place again; that part skipped\n");
+		if (again != MAP_FAILED)
+			munmap(again, CHG_LEN);
+	}
+	ibv_dereg_mr(mr);
+}
+
+/*
+ * A file on the fsdax mount in @dir: writes land in the file (read back
+ * with pread(), not through the mapping); truncated, the region fails
+ * beyond the new end; a punched hole is written again.
+ */
+static void check_odp_file_changes(struct env *e, const char *dir)
+{
+	const enum ibv_wc_status ok = IBV_WC_SUCCESS, no = IBV_WC_REM_ACCESS_ERR;
+	uint8_t back[4096];
+	char path[512];
+	struct ibv_mr *mr;
+	uint8_t *r;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/prxe_bad_params.%d", dir, (int)getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (!expect_err(0, fd < 0 ? errno : 0, "open %s", path))
+		return;
+	if (!expect_err(0, ftruncate(fd, CHG_LEN) ? errno : 0, "ftruncate %s", path))
+		goto out_close;
+	r = mmap(NULL, CHG_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (r == MAP_FAILED) {
+		expect_err(0, errno, "mmap %s", path);
+		goto out_close;
+	}
+	mr = ibv_reg_mr(e->pd, r, CHG_LEN, ODP_ACCESS);
+	if (!expect_err(0, mr ? 0 : errno, "ODP ibv_reg_mr of a file mapping"))
+		goto out_unmap;
+
+	odp_pattern(e, 5);
+	odp_remote_one(e, IBV_WR_RDMA_WRITE, (uintptr_t)r + 32768, mr->rkey,
+		       4096, ok, "ODP file: RDMA WRITE at 32 KiB");
+	if (pread(fd, back, sizeof(back), 32768) == sizeof(back))
+		odp_expect_bytes(back, e, "ODP file: pread() sees the WRITE");
+	else
+		expect_err(0, errno, "pread %s", path);
+
+	/* Truncated to 16 KiB: pages beyond the end are gone (SIGBUS). */
+	expect_err(0, ftruncate(fd, 16384) ? errno : 0, "ftruncate to 16 KiB");
+	odp_remote_one(e, IBV_WR_RDMA_WRITE, (uintptr_t)r + 32768, mr->rkey,
+		       4096, no, "ODP file, truncated: RDMA WRITE beyond the end");
+	odp_remote_one(e, IBV_WR_RDMA_READ, (uintptr_t)r + 32768, mr->rkey,
+		       4096, no, "ODP file, truncated: RDMA READ beyond the end");
+	odp_pattern(e, 6);
+	odp_remote_one(e, IBV_WR_RDMA_WRITE, (uintptr_t)r + 4096, mr->rkey,
+		       4096, ok, "ODP file, truncated: RDMA WRITE before the end");
+	if (pread(fd, back, sizeof(back), 4096) == sizeof(back))
+		odp_expect_bytes(back, e, "ODP file, truncated: pread() sees the WRITE");
+
+	/* A hole punched where the WRITE went: written again. */
+	expect_err(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				4096, 4096) ? errno : 0, "punch a hole at 4 KiB");
+	odp_pattern(e, 7);
+	odp_remote_one(e, IBV_WR_RDMA_WRITE, (uintptr_t)r + 4096, mr->rkey,
+		       4096, ok, "ODP file, hole punched: RDMA WRITE into it");
+	if (pread(fd, back, sizeof(back), 4096) == sizeof(back))
+		odp_expect_bytes(back, e, "ODP file, hole punched: pread() sees the WRITE");
+
+	ibv_dereg_mr(mr);
+out_unmap:
+	munmap(r, CHG_LEN);
+out_close:
+	close(fd);
+	unlink(path);
+}
+
+/* ------------------------------------------------------------------------
  * Setup
  */
 
@@ -1356,8 +1517,8 @@ int main(int argc, char **argv)
 	/* Keep stdout and stderr in order when both go to one log. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s DEVICE GID_INDEX\n", argv[0]);
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: %s DEVICE GID_INDEX [FSDAX_DIR]\n", argv[0]);
 		return 2;
 	}
 	gid = strtol(argv[2], &end, 0);
@@ -1379,6 +1540,9 @@ int main(int argc, char **argv)
 	check_in_use(&e);
 	check_hostile(&e);
 	check_odp(&e);
+	check_odp_anon_changes(&e);
+	if (argc == 4)
+		check_odp_file_changes(&e, argv[3]);
 
 	env_close(&e);
 	printf("%s: %u checks, %u failed\n", PROG, n_checks, n_failed);

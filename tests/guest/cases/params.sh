@@ -10,9 +10,9 @@ t_bad_params_clean_errors() {
 	prxe_add prxe0 "$NS_A" "$NETDEV_A"
 	wait_for 10 "prxe0 has its RoCEv2 GID" rc_gid_ready prxe0 "$IP_A"
 	gid=$(rc_gid_index prxe0 "$IP_A")
-	echo "+ prxe_bad_params prxe0 $gid"
+	echo "+ prxe_bad_params prxe0 $gid $PMEM_MNT"
 	out=$(timeout -k 5 100 ip netns exec "$NS_A" \
-		"$PRXE_TESTS/prxe_bad_params" prxe0 "$gid" 2>&1) || rc=$?
+		"$PRXE_TESTS/prxe_bad_params" prxe0 "$gid" "$PMEM_MNT" 2>&1) || rc=$?
 	printf '%s\n' "$out"
 	echo "+ exit $rc"
 	[ "$rc" = 0 ] && grep -q '^prxe_bad_params: PASS$' <<<"$out" && return 0
