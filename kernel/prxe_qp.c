@@ -94,6 +94,8 @@ static int prxe_qp_init_queues(struct prxe_qp *qp, struct ib_qp_init_attr *init,
 		cap->max_send_wr = qp->sq.num_entries;
 	if (cap->max_recv_wr)
 		cap->max_recv_wr = qp->rq.num_entries;
+	qp->max_send_wr = cap->max_send_wr;
+	qp->max_recv_wr = cap->max_recv_wr;
 	cap->max_send_sge = min_t(u32, qp->max_send_sge, PRXE_MAX_SGE);
 	cap->max_recv_sge = qp->max_recv_sge;
 	cap->max_inline_data = qp->max_inline;
@@ -343,8 +345,8 @@ int prxe_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	attr->sq_draining = qp->state == IB_QPS_SQD && !qp->sq_drained;
 	if (qp->av_valid)
 		prxe_av_to_ah_attr(&qp->av, ibqp->device, &attr->ah_attr);
-	attr->cap.max_send_wr = qp->sq.num_entries;
-	attr->cap.max_recv_wr = qp->rq.num_entries;
+	attr->cap.max_send_wr = qp->max_send_wr;
+	attr->cap.max_recv_wr = qp->max_recv_wr;
 	attr->cap.max_send_sge = qp->max_send_sge;
 	attr->cap.max_recv_sge = qp->max_recv_sge;
 	attr->cap.max_inline_data = qp->max_inline;

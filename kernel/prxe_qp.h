@@ -114,6 +114,8 @@ struct prxe_qp {
 
 	struct prxe_ring	sq;		/* consumer index: completed WQEs */
 	struct prxe_ring	rq;
+	u32			max_send_wr;	/* as granted: 0, or the ring's size */
+	u32			max_recv_wr;
 	u32			max_send_sge;
 	u32			max_recv_sge;
 	u32			max_inline;

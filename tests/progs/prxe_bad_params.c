@@ -584,6 +584,19 @@ static void check_qp_create(struct env *e)
 	qp_init_attr(&init, cq, cq);
 	init.cap.max_send_wr = 0;
 	qp = ibv_create_qp(e->pd, &init);
+	if (qp) {
+		struct ibv_qp_init_attr qinit;
+		struct ibv_qp_attr qattr;
+		char seen[64];
+
+		if (expect_err(0, ibv_query_qp(qp, &qattr, IBV_QP_CAP, &qinit),
+			       "ibv_query_qp of a receive-only QP")) {
+			snprintf(seen, sizeof(seen), "max_send_wr %u",
+				 qattr.cap.max_send_wr);
+			report(qattr.cap.max_send_wr == 0, "max_send_wr 0",
+			       seen, "ibv_query_qp of a receive-only QP");
+		}
+	}
 	if (expect_err(0, qp ? 0 : errno,
 		       "ibv_create_qp(RC, max_send_wr = 0: receive-only)"))
 		printf("     granted max_send_wr %u max_recv_wr %u\n",
