@@ -8,10 +8,10 @@
  * RDMA WRITE whose last PSN is at or before p; a READ retires when its last
  * response has been placed.  Each READ in flight places its responses on
  * its own, a few ahead of a missing one; one far ahead (or an ACK past the
- * READ) asks again for the rest of that READ alone (prxe_req_reread()).  NAK (PSN sequence error)
- * and timeouts rewind the requester to the oldest work request not retired
- * (prxe_req_rewind());
- * an RNR NAK pauses the requester for the time the responder asked for.
+ * READ) asks again for the rest of that READ alone (prxe_req_reread()).
+ * NAK (PSN sequence error) and timeouts rewind the requester to the oldest
+ * work request not retired (prxe_req_rewind()); an RNR NAK pauses the
+ * requester for the time the responder asked for.
  * Errors the responder reports complete the work request with the matching
  * status and put the QP in the error state.
  *

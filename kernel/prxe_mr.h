@@ -20,8 +20,8 @@ struct prxe_mr {
 	/* Pinned: the umem and its pages; ODP: the mirror (prxe_odp.c). */
 	struct ib_umem		*umem;
 	struct page		**pages;	/* pinned pages of the region */
+	unsigned long		npages;		/* of pages[] */
 	struct prxe_odp		*odp;
-	unsigned long		npages;
 	u64			iova;		/* first byte */
 	u64			length;
 	unsigned int		first_offset;	/* of iova in pages[0] */

@@ -43,7 +43,7 @@
 /* Pages faulted at most per hmm_range_fault() call. */
 #define PRXE_ODP_FAULT_PAGES	16
 
-/* hmm_range_fault() answering -EBUSY (the range changed) this often, at most. */
+/* hmm_range_fault() answering -EBUSY (the range changed): tries at most. */
 #define PRXE_ODP_FAULT_TRIES	64
 
 struct prxe_odp {
@@ -134,7 +134,6 @@ int prxe_odp_init(struct prxe_mr *mr, struct prxe_dev *prxe, u64 start,
 		goto err_pfns;
 	mr->odp = odp;
 	mr->first_offset = offset_in_page(start);
-	mr->npages = odp->npages;
 	return 0;
 
 err_pfns:

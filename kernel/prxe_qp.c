@@ -378,7 +378,8 @@ int prxe_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 	      rdma_nl_put_driver_u32_hex(msg, "comp_psn", qp->comp.psn) ?:
 	      rdma_nl_put_driver_u32(msg, "retry_left", qp->comp.retry_left) ?:
 	      rdma_nl_put_driver_u32(msg, "rnr_wait", qp->comp.rnr_wait) ?:
-	      rdma_nl_put_driver_u32(msg, "timer", timer_pending(&qp->retrans_timer)) ?:
+	      rdma_nl_put_driver_u32(msg, "timer",
+				     timer_pending(&qp->retrans_timer)) ?:
 	      rdma_nl_put_driver_u32_hex(msg, "resp_epsn", qp->resp.epsn) ?:
 	      rdma_nl_put_driver_u32(msg, "nak_sent", qp->resp.nak_sent) ?:
 	      rdma_nl_put_driver_u32(msg, "rq_posted", prxe_ring_avail(&qp->rq)) ?:

@@ -9,19 +9,12 @@ SEND=$PRXE_TESTS/prxe_roce_send
 XMIT=/sys/kernel/debug/prxe/xmit_ud
 NOQP=0x12345		# a QP number no test creates
 
-# stat DEV COUNTER: the counter's value in `rdma statistic show link DEV/1`.
-stat() {
-	rdma statistic show link "$1/1" | tr -s ' ' '\n' |
-		awk -v c="$2" 'prev == c { print; found = 1; exit } { prev = $0 }
-			END { if (!found) print "missing" }'
-}
-
 # expect_stat DEV COUNTER VALUE: the counter reaches VALUE (hw stats are
 # cached for a few milliseconds).
 expect_stat() {
 	local i seen
 	for i in $(seq 30); do
-		seen=$(stat "$1" "$2")
+		seen=$(rc_stat "$1" "$2")
 		[ "$seen" = "$3" ] && break
 		sleep 0.1
 	done

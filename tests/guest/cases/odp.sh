@@ -119,13 +119,7 @@ t_apps_odp() {
 	PT_SERVER_ARGS=() PT_CLIENT_ARGS=()
 	rm -f "$PMEM_MNT/pt-server" "$PMEM_MNT/pt-client"
 	for size in 1 65536; do
-		app_pair ibv_rc_pingpong -d prxe_a -g "$GID_A" -p "$APP_PORT" \
-			-m 1024 -s "$size" -n 100 -c -o -- \
-			ibv_rc_pingpong -d prxe_b -g "$GID_B" -p "$APP_PORT" \
-			-m 1024 -s "$size" -n 100 -c -o "$IP_A"
-		[ "$(grep -c '^\(server| \)\{0,1\}100 iters in' <<<"$PAIR_OUT")" = 2 ] ||
-			fail "ibv_rc_pingpong -o -s $size: not both ends report 100 iterations"
-		expect_no_match "ibv_rc_pingpong -o -s $size" "invalid data" "$PAIR_OUT"
+		rc_pingpong "$size" 100 -o
 	done
 }
 

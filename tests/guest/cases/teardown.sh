@@ -18,15 +18,10 @@ teardown_pair_up() {
 	wait_for 10 "prxe_b has its RoCEv2 GID" rc_gid_ready prxe_b "$IP_B"
 }
 
-# sent_pkts DEV: the device's sent_pkts counter.
-sent_pkts() {
-	rdma statistic show link "$1/1" 2>/dev/null |
-		awk '{ for (i = 1; i < NF; i++) if ($i == "sent_pkts") print $(i + 1) }'
-}
-
 # Packets flow, whichever way (READ responses come from prxe_a).
 traffic_flowing() {
-	[ $(($(sent_pkts prxe_a) + $(sent_pkts prxe_b))) -gt 2000 ] 2>/dev/null
+	[ $(($(rc_stat prxe_a sent_pkts) + $(rc_stat prxe_b sent_pkts))) -gt 2000 ] \
+		2>/dev/null
 }
 
 # traffic_start ARGS...: a long verified transfer (prxe_rc_test, server on

@@ -9,6 +9,9 @@
 #                                    ends, PT_SERVER_ARGS / PT_CLIENT_ARGS
 #                                    (arrays) on one end only; fails
 #                                    without its result line
+#   rc_pingpong SIZE ITERS [ARGS...] ibv_rc_pingpong with its buffer check
+#                                    (-c) and ARGS on both ends; both must
+#                                    report ITERS iterations, no bad data
 
 APP_PORT=${APP_PORT:-18600}
 PT_SERVER_ARGS=() PT_CLIENT_ARGS=()
@@ -49,4 +52,16 @@ perftest() {
 	awk -v s="$size" -v n="$iters" '$1 == s && $2 >= n && $2 % n == 0 { ok = 1 } END { exit !ok }' \
 		<<<"$PAIR_OUT" || fail "$prog: no result line for $size bytes x $iters"
 	echo "ok: $prog -s $size -n $iters $* ${PT_SERVER_ARGS[*]} / ${PT_CLIENT_ARGS[*]}"
+}
+
+rc_pingpong() {
+	local size=$1 iters=$2 common
+	shift 2
+	common=(-p "$APP_PORT" -m 1024 -s "$size" -n "$iters" -c "$@")
+	app_pair ibv_rc_pingpong -d prxe_a -g "$GID_A" "${common[@]}" -- \
+		ibv_rc_pingpong -d prxe_b -g "$GID_B" "${common[@]}" "$IP_A"
+	[ "$(grep -c "^\(server| \)\{0,1\}$iters iters in" <<<"$PAIR_OUT")" = 2 ] ||
+		fail "ibv_rc_pingpong -s $size $*: not both ends report $iters iterations"
+	expect_no_match "ibv_rc_pingpong -s $size $*" "invalid data" "$PAIR_OUT"
+	echo "ok: ibv_rc_pingpong -s $size -n $iters $*"
 }

@@ -133,10 +133,12 @@ rc_dump_counters() {
 	done
 }
 
-# rc_stat DEV COUNTER: the value of one of DEV's `rdma statistic` counters.
+# rc_stat DEV COUNTER: the value of one of DEV's `rdma statistic` counters
+# ("missing" if it has no such counter).
 rc_stat() {
-	rdma statistic show link "$1/1" | tr -s ' ' '\n' |
-		awk -v c="$2" 'prev == c { print; exit } { prev = $0 }'
+	rdma statistic show link "$1/1" 2>/dev/null | tr -s ' ' '\n' |
+		awk -v c="$2" 'prev == c { print; found = 1; exit } { prev = $0 }
+			END { if (!found) print "missing" }'
 }
 
 # rc_pass WHAT: the last run passed at every end, each saying PASS.
