@@ -36,6 +36,7 @@ enum prxe_counter {
 	/* ODP memory regions (prxe_odp.c). */
 	PRXE_CNT_ODP_PAGE_FAULTS,	/* pages mirrored by a fault */
 	PRXE_CNT_ODP_INVALIDATIONS,	/* invalidations that dropped pages */
+	PRXE_CNT_ODP_PMD_MAPPINGS,	/* 2 MiB blocks mirrored as one entry */
 	PRXE_NUM_COUNTERS
 };
 

@@ -124,6 +124,14 @@ int prxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 	return 0;
 }
 
+/* `rdma resource show mr -dd`: for an ODP region, what its mirror holds. */
+int prxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
+{
+	struct prxe_mr *mr = to_prxe_mr(ibmr);
+
+	return mr->odp ? prxe_odp_fill_res(msg, mr) : 0;
+}
+
 struct prxe_mr *prxe_mr_get(struct prxe_dev *prxe, u32 key)
 {
 	struct prxe_mr *mr;

@@ -46,6 +46,7 @@ enum prxe_copy_dir {
 struct ib_mr *prxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			       u64 iova, int access, struct ib_udata *udata);
 int prxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
+int prxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 void prxe_mr_table_init(struct prxe_dev *prxe);
 
 struct prxe_mr *prxe_mr_get(struct prxe_dev *prxe, u32 key);
@@ -65,6 +66,7 @@ int prxe_odp_init(struct prxe_mr *mr, struct prxe_dev *prxe, u64 start,
 void prxe_odp_release(struct prxe_mr *mr);
 int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 		  enum prxe_copy_dir dir);
+int prxe_odp_fill_res(struct sk_buff *msg, struct prxe_mr *mr);
 
 /*
  * prxe_sge_copy - copy @len bytes at byte @offset of the message an SGE

@@ -6,15 +6,25 @@
  * (hmm_range_fault()) when the data path first touches it, and forgotten
  * when the kernel invalidates the mapping (the mmu_interval_notifier).
  *
- * The mirror is one HMM pfn word per page of the region (8 bytes per 4 KiB
- * page): 0 while the page is not mirrored, else the page's pfn with
- * HMM_PFN_VALID and, if the mapping is writable, HMM_PFN_WRITE.
+ * The mirror is sparse, so that registering costs the same at any size:
+ * an xarray indexed by 2 MiB block of user address (address >> PMD_SHIFT)
+ * holds, per block the data path has touched,
+ *   - a value entry, when the block is one PMD mapping (a DAX file or a
+ *     device-dax mapping at 2 MiB, a transparent huge page): the block's
+ *     first pfn and whether it is writable; 8 bytes for 2 MiB;
+ *   - else a leaf: one HMM pfn word per 4 KiB page of the block (4 KiB
+ *     per 2 MiB, 8 bytes per page): 0 while the page is not mirrored, else
+ *     its pfn with HMM_PFN_VALID and, if writable, HMM_PFN_WRITE;
+ *   - or a reserved (empty) slot, which reads as "nothing mirrored".
+ * Slots are only ever added before odp->lock is taken (they may need
+ * memory) and only changed under it, never removed until the region goes:
+ * so an entry read under odp->lock holds until the lock is dropped, and
+ * filling an entry under the lock never allocates.
  *
  * The HMM contract, as followed here:
- *   - to use a page: under odp->lock, a valid entry (with HMM_PFN_WRITE to
- *     write) is usable until the lock is dropped: the invalidate callback
- *     takes the same lock before it clears entries and lets the kernel go
- *     on with the change;
+ *   - to use a page: under odp->lock, a mirrored page (writable, to write)
+ *     is usable until the lock is dropped: the invalidate callback takes
+ *     the same lock before it clears entries and lets the kernel go on;
  *   - to fill entries: mmu_interval_read_begin(), hmm_range_fault() into a
  *     private array, then under odp->lock mmu_interval_read_retry(); only
  *     if the sequence did not move are the entries stored (and the copy
@@ -26,15 +36,18 @@
  * and the doorbell's system call call it under qp->mutex.
  *
  * Lock order: qp->mutex -> mmap_lock (read, in hmm_range_fault()), and
- * qp->mutex -> odp->lock; never mmap_lock inside odp->lock.  The
- * invalidate callback runs with the mm's own locks held and takes only
- * odp->lock.
+ * qp->mutex -> odp->lock -> the xarray's lock; never mmap_lock inside
+ * odp->lock, and no memory allocation that may reclaim (and so call the
+ * invalidate callback) under odp->lock.  The invalidate callback runs with
+ * the mm's own locks held and takes only odp->lock.
  */
 #include <linux/hmm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
+#include <rdma/rdma_netlink.h>
 
 #include "prxe.h"
 #include "prxe_counters.h"
@@ -46,21 +59,79 @@
 /* hmm_range_fault() answering -EBUSY (the range changed): tries at most. */
 #define PRXE_ODP_FAULT_TRIES	64
 
+/* The mirror's blocks: one PMD's worth of address. */
+#define PRXE_ODP_BLOCK_SHIFT	PMD_SHIFT
+#define PRXE_ODP_BLOCK_ORDER	(PMD_SHIFT - PAGE_SHIFT)
+#define PRXE_ODP_BLOCK_PAGES	(1UL << PRXE_ODP_BLOCK_ORDER)
+
+/* A block mapped page by page: an HMM pfn word per page, 0 if none. */
+struct prxe_odp_leaf {
+	unsigned long	pfns[PRXE_ODP_BLOCK_PAGES];
+};
+
+/* A block mapped as one PMD: a value entry of its first pfn and W bit. */
+#define PRXE_ODP_PMD_WRITE	1UL
+#define PRXE_ODP_PMD_PFN_SHIFT	1
+
 struct prxe_odp {
 	struct mmu_interval_notifier	notifier;
 	struct prxe_dev			*prxe;	/* for its counters */
-	struct mutex			lock;	/* pfns, and copies against invalidation */
-	unsigned long			start;	/* user address of pfns[0], page aligned */
-	unsigned long			npages;
-	unsigned long			*pfns;	/* HMM pfn words, 0: not mirrored */
+	struct mutex			lock;	/* the entries, copies vs invalidation */
+	struct xarray			blocks;	/* by address >> PMD_SHIFT */
+	unsigned long			start;	/* first page's user address */
+	unsigned long			end;	/* after the last page */
+	/* Under lock: what the mirror holds now (rdma resource show mr). */
+	unsigned long			nr_leaves;
+	unsigned long			nr_pmds;
 };
+
+static unsigned long prxe_odp_block(unsigned long addr)
+{
+	return addr >> PRXE_ODP_BLOCK_SHIFT;
+}
+
+/* Index of the page at @addr in its block. */
+static unsigned long prxe_odp_block_page(unsigned long addr)
+{
+	return (addr >> PAGE_SHIFT) & (PRXE_ODP_BLOCK_PAGES - 1);
+}
+
+static bool prxe_odp_is_pmd(const void *entry)
+{
+	return xa_is_value(entry);
+}
+
+static void prxe_odp_invalidate_block(struct prxe_odp *odp, unsigned long b,
+				      void *entry, unsigned long first,
+				      unsigned long last, bool *dropped)
+{
+	struct prxe_odp_leaf *leaf = entry;
+	unsigned long base = b << PRXE_ODP_BLOCK_SHIFT, i, n;
+
+	if (prxe_odp_is_pmd(entry)) {
+		/* The slot stays (reserved): clearing it must not allocate. */
+		xa_cmpxchg(&odp->blocks, b, entry, XA_ZERO_ENTRY, GFP_NOWAIT);
+		odp->nr_pmds--;
+		*dropped = true;
+		return;
+	}
+	first = max(first, base);
+	last = min(last, base + (PRXE_ODP_BLOCK_PAGES << PAGE_SHIFT));
+	i = prxe_odp_block_page(first);
+	for (n = (last - first) >> PAGE_SHIFT; n; n--, i++) {
+		*dropped |= leaf->pfns[i] != 0;
+		leaf->pfns[i] = 0;
+	}
+}
 
 static bool prxe_odp_invalidate(struct mmu_interval_notifier *mni,
 				const struct mmu_notifier_range *range,
 				unsigned long cur_seq)
 {
 	struct prxe_odp *odp = container_of(mni, struct prxe_odp, notifier);
-	unsigned long first, last;
+	unsigned long first, last, b;
+	bool dropped = false;
+	void *entry;
 
 	if (mmu_notifier_range_blockable(range))
 		mutex_lock(&odp->lock);
@@ -69,17 +140,13 @@ static bool prxe_odp_invalidate(struct mmu_interval_notifier *mni,
 
 	mmu_interval_set_seq(mni, cur_seq);
 	/* The notifier only calls for ranges that meet the region. */
-	first = max(range->start, odp->start);
-	last = min(range->end, odp->start + (odp->npages << PAGE_SHIFT));
+	first = max(range->start, odp->start) & PAGE_MASK;
+	last = PAGE_ALIGN(min(range->end, odp->end));
 	if (first < last) {
-		unsigned long idx = (first - odp->start) >> PAGE_SHIFT;
-		unsigned long n = (last - first + PAGE_SIZE - 1) >> PAGE_SHIFT;
-		bool dropped = false;
-
-		for (; n; n--, idx++) {
-			dropped |= odp->pfns[idx] != 0;
-			odp->pfns[idx] = 0;
-		}
+		xa_for_each_range(&odp->blocks, b, entry, prxe_odp_block(first),
+				  prxe_odp_block(last - 1))
+			prxe_odp_invalidate_block(odp, b, entry, first, last,
+						  &dropped);
 		if (dropped)
 			prxe_counter_inc(odp->prxe, PRXE_CNT_ODP_INVALIDATIONS);
 	}
@@ -96,15 +163,17 @@ static const struct mmu_interval_notifier_ops prxe_odp_ops = {
  * @mr: the region being registered
  * @prxe: its device
  * @start: its user address (not necessarily page aligned)
- * @length: its length, non-zero; @start + @length - 1 does not overflow
+ * @length: its length, non-zero
  *
- * Return: 0, or -ENOMEM / -EFAULT (no user address space) / an errno of
- * mmu_interval_notifier_insert().
+ * Costs the same at any size: nothing is mirrored before it is used.
+ *
+ * Return: 0, or -EINVAL (the range wraps), -ENOMEM, -EFAULT (no user
+ * address space) or an errno of mmu_interval_notifier_insert().
  */
 int prxe_odp_init(struct prxe_mr *mr, struct prxe_dev *prxe, u64 start,
 		  u64 length)
 {
-	unsigned long first = start & PAGE_MASK, end;
+	unsigned long end;
 	struct prxe_odp *odp;
 	int err;
 
@@ -114,86 +183,224 @@ int prxe_odp_init(struct prxe_mr *mr, struct prxe_dev *prxe, u64 start,
 	if (check_add_overflow(start, length, &end) ||
 	    check_add_overflow(end, PAGE_SIZE - 1, &end))
 		return -EINVAL;
-	end &= PAGE_MASK;
 
 	odp = kzalloc(sizeof(*odp), GFP_KERNEL);
 	if (!odp)
 		return -ENOMEM;
 	odp->prxe = prxe;
-	odp->start = first;
-	odp->npages = (end - first) >> PAGE_SHIFT;
+	odp->start = start & PAGE_MASK;
+	odp->end = end & PAGE_MASK;
 	mutex_init(&odp->lock);
-	odp->pfns = kvcalloc(odp->npages, sizeof(*odp->pfns), GFP_KERNEL);
-	if (!odp->pfns) {
-		err = -ENOMEM;
-		goto err_free;
+	xa_init(&odp->blocks);
+	err = mmu_interval_notifier_insert(&odp->notifier, current->mm,
+					   odp->start, odp->end - odp->start,
+					   &prxe_odp_ops);
+	if (err) {
+		kfree(odp);
+		return err;
 	}
-	err = mmu_interval_notifier_insert(&odp->notifier, current->mm, first,
-					   end - first, &prxe_odp_ops);
-	if (err)
-		goto err_pfns;
 	mr->odp = odp;
 	mr->first_offset = offset_in_page(start);
 	return 0;
-
-err_pfns:
-	kvfree(odp->pfns);
-err_free:
-	kfree(odp);
-	return err;
 }
 
 /* After the data path let go of @mr (prxe_dereg_mr()). */
 void prxe_odp_release(struct prxe_mr *mr)
 {
 	struct prxe_odp *odp = mr->odp;
+	unsigned long b;
+	void *entry;
 
 	/* Waits for an invalidation in progress. */
 	mmu_interval_notifier_remove(&odp->notifier);
-	kvfree(odp->pfns);
+	xa_for_each(&odp->blocks, b, entry)
+		if (!prxe_odp_is_pmd(entry))
+			kfree(entry);
+	xa_destroy(&odp->blocks);
 	kfree(odp);
 	mr->odp = NULL;
 }
 
-/* Are pages [idx, idx + n) mirrored, writable if @write?  Under odp->lock. */
-static bool prxe_odp_present(struct prxe_odp *odp, unsigned long idx,
+/*
+ * The mirrored page at @addr, or NULL if it is not mirrored (or not
+ * writable and @write).  Under odp->lock.
+ */
+static struct page *prxe_odp_lookup(struct prxe_odp *odp, unsigned long addr,
+				    bool write)
+{
+	void *entry = xa_load(&odp->blocks, prxe_odp_block(addr));
+	unsigned long pfn;
+
+	if (!entry)
+		return NULL;
+	if (prxe_odp_is_pmd(entry)) {
+		pfn = xa_to_value(entry);
+		if (write && !(pfn & PRXE_ODP_PMD_WRITE))
+			return NULL;
+		pfn >>= PRXE_ODP_PMD_PFN_SHIFT;
+		return pfn_to_page(pfn + prxe_odp_block_page(addr));
+	}
+	pfn = ((struct prxe_odp_leaf *)entry)->pfns[prxe_odp_block_page(addr)];
+	if (!(pfn & HMM_PFN_VALID) || (write && !(pfn & HMM_PFN_WRITE)))
+		return NULL;
+	return hmm_pfn_to_page(pfn);
+}
+
+/* Are the @n pages from @addr mirrored (writable if @write)?  Under lock. */
+static bool prxe_odp_present(struct prxe_odp *odp, unsigned long addr,
 			     unsigned long n, bool write)
 {
-	unsigned long need = HMM_PFN_VALID | (write ? HMM_PFN_WRITE : 0);
-
-	for (; n; n--, idx++)
-		if ((odp->pfns[idx] & need) != need)
+	for (; n; n--, addr += PAGE_SIZE)
+		if (!prxe_odp_lookup(odp, addr, write))
 			return false;
 	return true;
 }
 
-/* A mirrored page (prxe_pages_copy()); under odp->lock. */
+/* A mirrored page for prxe_pages_copy(); present, under odp->lock. */
 static struct page *prxe_odp_page(const void *ctx, unsigned long idx)
 {
-	const struct prxe_odp *odp = ctx;
+	struct prxe_odp *odp = (struct prxe_odp *)ctx;
 
-	return hmm_pfn_to_page(odp->pfns[idx]);
+	return prxe_odp_lookup(odp, odp->start + (idx << PAGE_SHIFT), false);
+}
+
+/* Is the page of HMM pfn word @pfn mapped as (part of) a whole PMD? */
+static bool prxe_odp_pfn_is_pmd(unsigned long pfn)
+{
+	return hmm_pfn_to_map_order(pfn) >= PRXE_ODP_BLOCK_ORDER;
 }
 
 /*
- * Fault pages [idx, idx + n) in (n <= PRXE_ODP_FAULT_PAGES) and, if the
+ * A faulted range of pages in blocks: @n pages from @addr (at most two
+ * blocks, PRXE_ODP_FAULT_PAGES < PRXE_ODP_BLOCK_PAGES), with the leaves
+ * the blocks mapped page by page may need.
+ */
+struct prxe_odp_fill {
+	unsigned long		addr;
+	unsigned long		n;
+	const unsigned long	*pfns;
+	struct prxe_odp_leaf	*leaf[2];
+};
+
+/*
+ * Before taking odp->lock: a slot for each block of @fill, and a leaf for
+ * each block mapped page by page that has none yet.
+ */
+static int prxe_odp_fill_prepare(struct prxe_odp *odp,
+				 struct prxe_odp_fill *fill)
+{
+	unsigned long b = prxe_odp_block(fill->addr), i = 0;
+	int k = 0, err;
+
+	while (i < fill->n) {
+		unsigned long in_block = min(fill->n - i, PRXE_ODP_BLOCK_PAGES -
+			prxe_odp_block_page(fill->addr + (i << PAGE_SHIFT)));
+		void *entry = xa_load(&odp->blocks, b);
+
+		err = xa_reserve(&odp->blocks, b, GFP_KERNEL);
+		if (err)
+			return err;
+		if (!prxe_odp_pfn_is_pmd(fill->pfns[i]) &&
+		    (!entry || prxe_odp_is_pmd(entry)) && !fill->leaf[k]) {
+			fill->leaf[k] = kzalloc(sizeof(*fill->leaf[k]),
+						GFP_KERNEL);
+			if (!fill->leaf[k])
+				return -ENOMEM;
+		}
+		i += in_block;
+		b++;
+		k++;
+	}
+	return 0;
+}
+
+/*
+ * Under odp->lock, the sequence checked: store @fill's pages.  Returns
+ * false if a block needs a leaf prxe_odp_fill_prepare() did not allocate
+ * (the mirror changed meanwhile): then prepare again.
+ */
+static bool prxe_odp_fill_store(struct prxe_odp *odp,
+				struct prxe_odp_fill *fill)
+{
+	unsigned long b = prxe_odp_block(fill->addr), i = 0;
+	int k = 0;
+
+	while (i < fill->n) {
+		unsigned long addr = fill->addr + (i << PAGE_SHIFT);
+		unsigned long in_block = min(fill->n - i, PRXE_ODP_BLOCK_PAGES -
+					     prxe_odp_block_page(addr));
+		unsigned long pfn = fill->pfns[i];
+		void *entry = xa_load(&odp->blocks, b), *old;
+		struct prxe_odp_leaf *leaf;
+
+		if (prxe_odp_pfn_is_pmd(pfn)) {
+			/* The whole block, from its first page's pfn. */
+			pfn = page_to_pfn(hmm_pfn_to_page(pfn)) -
+			      prxe_odp_block_page(addr);
+			pfn = pfn << PRXE_ODP_PMD_PFN_SHIFT |
+			      (fill->pfns[i] & HMM_PFN_WRITE ?
+			       PRXE_ODP_PMD_WRITE : 0);
+			/* Over an existing slot: allocates nothing. */
+			old = xa_store(&odp->blocks, b, xa_mk_value(pfn),
+				       GFP_NOWAIT);
+			if (xa_is_err(old))
+				return false;
+			if (!old || xa_is_zero(old)) {
+				/* a reserved slot: nothing was there */
+			} else if (prxe_odp_is_pmd(old)) {
+				odp->nr_pmds--;
+			} else {
+				kfree(old);
+				odp->nr_leaves--;
+			}
+			odp->nr_pmds++;
+			prxe_counter_inc(odp->prxe, PRXE_CNT_ODP_PMD_MAPPINGS);
+		} else {
+			leaf = entry;
+			if (!leaf || prxe_odp_is_pmd(entry)) {
+				leaf = fill->leaf[k];
+				if (!leaf)
+					return false;
+				old = xa_store(&odp->blocks, b, leaf,
+					       GFP_NOWAIT);
+				if (xa_is_err(old))
+					return false;
+				fill->leaf[k] = NULL;
+				odp->nr_leaves++;
+				if (prxe_odp_is_pmd(old))
+					odp->nr_pmds--;
+			}
+			memcpy(&leaf->pfns[prxe_odp_block_page(addr)],
+			       &fill->pfns[i], in_block * sizeof(*fill->pfns));
+		}
+		i += in_block;
+		b++;
+		k++;
+	}
+	prxe_counter_add(odp->prxe, PRXE_CNT_ODP_PAGE_FAULTS, fill->n);
+	return true;
+}
+
+/*
+ * Fault the @n pages from @addr in (n <= PRXE_ODP_FAULT_PAGES) and, if the
  * mapping did not change meanwhile, mirror them and return with odp->lock
  * held.  Returns 0, or -EFAULT when a page cannot be had with that access
  * (no mapping, no permission, the process gone), or another errno.
  */
-static int prxe_odp_fault_lock(struct prxe_odp *odp, unsigned long idx,
+static int prxe_odp_fault_lock(struct prxe_odp *odp, unsigned long addr,
 			       unsigned long n, bool write)
 {
 	unsigned long pfns[PRXE_ODP_FAULT_PAGES];
 	struct mm_struct *mm = odp->notifier.mm;
 	struct hmm_range range = {
 		.notifier = &odp->notifier,
-		.start = odp->start + (idx << PAGE_SHIFT),
-		.end = odp->start + ((idx + n) << PAGE_SHIFT),
+		.start = addr,
+		.end = addr + (n << PAGE_SHIFT),
 		.hmm_pfns = pfns,
 		.default_flags = HMM_PFN_REQ_FAULT |
 				 (write ? HMM_PFN_REQ_WRITE : 0),
 	};
+	struct prxe_odp_fill fill = { .addr = addr, .n = n, .pfns = pfns };
 	int tries, err = -EBUSY;
 
 	/* The process may be exiting: then there is nothing to mirror. */
@@ -206,20 +413,24 @@ static int prxe_odp_fault_lock(struct prxe_odp *odp, unsigned long idx,
 		mmap_read_unlock(mm);
 		if (err == -EBUSY)
 			continue;
+		if (!err)
+			err = prxe_odp_fill_prepare(odp, &fill);
 		if (err)
 			break;
 
 		mutex_lock(&odp->lock);
-		if (mmu_interval_read_retry(&odp->notifier, range.notifier_seq)) {
+		if (mmu_interval_read_retry(&odp->notifier,
+					    range.notifier_seq) ||
+		    !prxe_odp_fill_store(odp, &fill)) {
 			mutex_unlock(&odp->lock);
 			err = -EBUSY;
 			continue;
 		}
-		memcpy(&odp->pfns[idx], pfns, n * sizeof(*pfns));
-		prxe_counter_add(odp->prxe, PRXE_CNT_ODP_PAGE_FAULTS, n);
 		break;
 	}
 	mmput(mm);
+	kfree(fill.leaf[0]);
+	kfree(fill.leaf[1]);
 	/* -EFAULT, -EPERM (write to a read-only mapping), -ENOMEM, ... */
 	return err == -EPERM || err == -EBUSY ? -EFAULT : err;
 }
@@ -245,7 +456,7 @@ int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 	bool write = dir == PRXE_TO_MR;
 
 	while (len) {
-		unsigned long idx = pos >> PAGE_SHIFT;
+		unsigned long addr = odp->start + (pos & PAGE_MASK);
 		u64 chunk = min_t(u64, len, (u64)PRXE_ODP_FAULT_PAGES * PAGE_SIZE -
 				  offset_in_page(pos));
 		unsigned long n = (offset_in_page(pos) + chunk + PAGE_SIZE - 1) >>
@@ -253,9 +464,9 @@ int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 		int err;
 
 		mutex_lock(&odp->lock);
-		if (!prxe_odp_present(odp, idx, n, write)) {
+		if (!prxe_odp_present(odp, addr, n, write)) {
 			mutex_unlock(&odp->lock);
-			err = prxe_odp_fault_lock(odp, idx, n, write);
+			err = prxe_odp_fault_lock(odp, addr, n, write);
 			if (err)
 				return err;
 		}
@@ -265,5 +476,39 @@ int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 		pos += chunk;
 		len -= chunk;
 	}
+	return 0;
+}
+
+/*
+ * What the mirror of an ODP region holds now, for `rdma resource show mr
+ * -dd`: blocks mirrored as one 2 MiB entry, blocks mirrored page by page,
+ * and the bytes that costs (a leaf per page-by-page block; the xarray's
+ * slots are counted at 8 bytes per block, its node headers not).
+ */
+int prxe_odp_fill_res(struct sk_buff *msg, struct prxe_mr *mr)
+{
+	struct prxe_odp *odp = mr->odp;
+	unsigned long leaves, pmds;
+	struct nlattr *table;
+	int err;
+
+	mutex_lock(&odp->lock);
+	leaves = odp->nr_leaves;
+	pmds = odp->nr_pmds;
+	mutex_unlock(&odp->lock);
+
+	table = nla_nest_start(msg, RDMA_NLDEV_ATTR_DRIVER);
+	if (!table)
+		return -EMSGSIZE;
+	err = rdma_nl_put_driver_u64(msg, "odp_pmd_blocks", pmds) ?:
+	      rdma_nl_put_driver_u64(msg, "odp_page_blocks", leaves) ?:
+	      rdma_nl_put_driver_u64(msg, "odp_mirror_bytes",
+				     leaves * sizeof(struct prxe_odp_leaf) +
+				     (leaves + pmds) * sizeof(void *));
+	if (err) {
+		nla_nest_cancel(msg, table);
+		return err;
+	}
+	nla_nest_end(msg, table);
 	return 0;
 }

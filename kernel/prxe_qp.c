@@ -367,8 +367,12 @@ int prxe_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 int prxe_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 {
 	struct prxe_qp *qp = to_prxe_qp(ibqp);
+	struct nlattr *table;
 	int err;
 
+	table = nla_nest_start(msg, RDMA_NLDEV_ATTR_DRIVER);
+	if (!table)
+		return -EMSGSIZE;
 	mutex_lock(&qp->mutex);
 	err = rdma_nl_put_driver_u32(msg, "sq_posted",
 				     prxe_ring_avail(&qp->sq)) ?:
@@ -386,7 +390,12 @@ int prxe_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 	      rdma_nl_put_driver_u32(msg, "req_pkts", skb_queue_len(&qp->req_pkts)) ?:
 	      rdma_nl_put_driver_u32(msg, "rsp_pkts", skb_queue_len(&qp->rsp_pkts));
 	mutex_unlock(&qp->mutex);
-	return err;
+	if (err) {
+		nla_nest_cancel(msg, table);
+		return err;
+	}
+	nla_nest_end(msg, table);
+	return 0;
 }
 
 int prxe_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)

@@ -186,6 +186,7 @@ const struct ib_device_ops prxe_verbs_ops = {
 	.modify_qp = prxe_modify_qp,
 	.query_qp = prxe_query_qp,
 	.destroy_qp = prxe_destroy_qp,
+	.fill_res_mr_entry = prxe_fill_res_mr_entry,
 	.fill_res_qp_entry = prxe_fill_res_qp_entry,
 	.post_send = prxe_post_send,
 	.post_recv = prxe_post_recv,
