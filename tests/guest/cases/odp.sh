@@ -290,3 +290,46 @@ t_apps_odp_xfs() {
 	PT_SERVER_ARGS=() PT_CLIENT_ARGS=()
 	rm -f "$PMEM_XFS_MNT/pt-server" "$PMEM_XFS_MNT/pt-client"
 }
+
+# Invalidation under traffic on the other kinds of mapping: while 8 MiB
+# move each way, both ends' buffers lose their page table entries every
+# 0.5 ms (prxe_rc_test --storm); on the page-cache file system the clean
+# page cache is also dropped (sync, drop_caches) over and over, so the
+# pages themselves go and come back from the file.
+t_storm_mappings() {
+	local op what cfile sfile i
+	odp_pair_up
+	for what in shmem pagecache xfs devdax; do
+		case $what in
+		shmem) cfile=/dev/shm/storm-client sfile=/dev/shm/storm-server ;;
+		pagecache) cfile=$PAGECACHE_MNT/storm-client
+			   sfile=$PAGECACHE_MNT/storm-server ;;
+		xfs) cfile=$PMEM_XFS_MNT/storm-client
+		     sfile=$PMEM_XFS_MNT/storm-server ;;
+		devdax) cfile=/dev/shm/storm-client sfile=$DAX_DEV ;;
+		esac
+		# The reclaim loop ends by itself (at most ~30 s) if the
+		# test does not get to stop it.
+		if [ "$what" = pagecache ]; then
+			touch /tmp/odp-reclaim
+			( for i in $(seq 600); do
+				[ -e /tmp/odp-reclaim ] || break
+				sync; echo 1 >/proc/sys/vm/drop_caches
+				sleep 0.05
+			done ) &
+		fi
+		RC_SERVER_ARGS=(--mmap "$sfile")
+		for op in write read; do
+			rc_test_pair prxe_a prxe_b --odp --storm --mmap "$cfile" \
+				-o "$op" -s 4096,65536,1m --total 8m
+			[ "$RC_STATUS$RC_SERVER_STATUS" = 00 ] ||
+				rm -f /tmp/odp-reclaim
+			rc_pass "$op of 8 MiB under an invalidation storm ($what: $sfile <- $cfile)"
+		done
+		RC_SERVER_ARGS=()
+		rm -f /tmp/odp-reclaim
+		wait
+		rm -f /dev/shm/storm-* "$PAGECACHE_MNT"/storm-* \
+			"$PMEM_XFS_MNT"/storm-*
+	done
+}
