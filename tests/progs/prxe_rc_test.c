@@ -124,7 +124,7 @@ static void usage(FILE *f)
 "from the server (responder) and both verify every byte and completion.\n"
 "QP information goes over TCP.  loopback: both QPs in this process, on DEV.\n"
 "The server takes the test OPTIONS from the client; its own -d, -g, -i, -p,\n"
-"--mmap, -t and -v apply to it.\n"
+"--mmap, --file-io, -t and -v apply to it.\n"
 "\n"
 "  -d, --dev DEV          RDMA device\n"
 "  -g, --gid-index N      GID index (default: the first RoCEv2 IPv4 GID)\n"
@@ -150,7 +150,14 @@ static void usage(FILE *f)
 "      --seed N           data pattern seed (default: from the time)\n"
 "      --total BYTES      move BYTES in messages of the largest size (default 1m)\n"
 "      --odp              register memory with IBV_ACCESS_ON_DEMAND\n"
-"      --mmap FILE        buffers in a shared mapping of FILE (made large enough)\n"
+"      --mmap FILE        buffers in a shared mapping of FILE (a regular file\n"
+"                         is made large enough; a character device such as\n"
+"                         device-dax is mapped as it is, offsets and lengths\n"
+"                         rounded up to its alignment, by default 2 MiB)\n"
+"      --file-io          with --mmap of a regular file: message data is\n"
+"                         written into the file with pwrite(2), not through\n"
+"                         the mapping, and every buffer checked through the\n"
+"                         mapping is checked again as read with pread(2)\n"
 "      --ex               post with the extended QP API (ibv_wr_*)\n"
 "      --sqd              per batch: post half, move the QP to SQD, wait for\n"
 "                         IBV_EVENT_SQ_DRAINED (the half completed), post the\n"
@@ -280,7 +287,7 @@ static int parse_mtu(const char *s, uint32_t *mtu)
 enum {
 	OPT_MAX_INLINE = 256, OPT_OFFSET, OPT_PSN, OPT_SEED, OPT_TOTAL, OPT_ODP,
 	OPT_MMAP, OPT_EX, OPT_EVENTS, OPT_EXPECT, OPT_DESTROY_INFLIGHT,
-	OPT_INJECT, OPT_SQD, OPT_INVALIDATE, OPT_STORM,
+	OPT_INJECT, OPT_SQD, OPT_INVALIDATE, OPT_STORM, OPT_FILE_IO,
 };
 
 static const struct option long_opts[] = {
@@ -306,6 +313,7 @@ static const struct option long_opts[] = {
 	{ "total", required_argument, NULL, OPT_TOTAL },
 	{ "odp", no_argument, NULL, OPT_ODP },
 	{ "mmap", required_argument, NULL, OPT_MMAP },
+	{ "file-io", no_argument, NULL, OPT_FILE_IO },
 	{ "ex", no_argument, NULL, OPT_EX },
 	{ "events", optional_argument, NULL, OPT_EVENTS },
 	{ "expect", required_argument, NULL, OPT_EXPECT },
@@ -432,6 +440,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_MMAP:
 			o->mmap_file = optarg;
 			break;
+		case OPT_FILE_IO:
+			o->file_io = true;
+			break;
 		case OPT_EX:
 			c->flags |= CF_EX;
 			break;
@@ -511,6 +522,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (c->total && !(c->flags & CF_SIZES_GIVEN)) {
 		c->nsizes = 1;
 		c->sizes[0] = 1u << 20;
+	}
+	if (o->file_io && !o->mmap_file) {
+		fprintf(stderr, "%s: --file-io needs --mmap FILE\n", PROG);
+		return -1;
+	}
+	if (o->file_io && c->scenario != SCEN_NONE) {
+		fprintf(stderr, "%s: --file-io is for verified transfers, not --expect\n",
+			PROG);
+		return -1;
 	}
 	if (c->total && ops[c->op].atomic) {
 		fprintf(stderr, "%s: --total does not apply to atomics\n", PROG);
@@ -634,7 +654,10 @@ static int main_server(struct opts *o)
 	}
 	geometry(&s, &mr_len);
 	describe(&s, "server");
-	rc = ep_open(&resp, o, &o->cfg, mr_len, 0, false);
+	if (o->file_io && o->cfg.scenario != SCEN_NONE)
+		rc = fail("server", "--file-io is for verified transfers, not scenarios");
+	else
+		rc = ep_open(&resp, o, &o->cfg, mr_len, 0, false);
 	rc = wire_server_ack(&s, rc);
 	if (!rc)
 		rc = run_session(&s);

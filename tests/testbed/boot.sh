@@ -63,7 +63,7 @@ echo "$accel" >"$BUILD_DIR/accel"
 # (size minus the label area) must be 16 MiB aligned for an fsdax namespace.
 pmem=$BUILD_DIR/pmem.img
 rm -f "$pmem"
-truncate -s 524416K "$pmem"
+truncate -s 1310848K "$pmem"
 
 # loglevel 5: kernel warnings (KERN_WARNING, e.g. WARN_ON) reach the
 # console too, where report.sh looks for them besides the per-test checks.
@@ -76,7 +76,7 @@ cmdline="console=ttyS0 loglevel=5 panic=-1 prxetest.mode=$mode"
 qemu_args=(
 	"${accel_args[@]}" -smp 2
 	-machine pc,nvdimm=on -m 3G,slots=2,maxmem=8G
-	-object "memory-backend-file,id=mem1,share=on,mem-path=$pmem,size=524416K"
+	-object "memory-backend-file,id=mem1,share=on,mem-path=$pmem,size=1310848K"
 	-device nvdimm,id=nv1,memdev=mem1,label-size=128K
 	-kernel "$vmlinuz" -initrd "$BUILD_DIR/initramfs.gz"
 	-append "$cmdline"

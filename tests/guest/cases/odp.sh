@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # On-demand-paging memory regions (IB_ACCESS_ON_DEMAND, kernel/prxe_odp.c):
 # nothing pinned, pages faulted in when an operation first touches them.
-# Every byte verified by tests/progs/prxe_rc_test --odp, on anonymous
-# memory and on a file of the fsdax (ext4 -o dax) pmem mount, which pinned
-# registration cannot use.
+# Every byte verified by tests/progs/prxe_rc_test --odp, on every kind of
+# memory a process maps: anonymous memory, shmem (tmpfs), a page-cache
+# file (ext4 on a loop device), files of the fsdax mounts (ext4 and xfs,
+# -o dax, which pinned registration cannot use) and device-dax.
 # timeout: 300
 
 . /opt/prxe/guest/lib/rc.sh
@@ -144,4 +145,191 @@ t_invalidation_storm() {
 	[ "$(rc_stat prxe_b odp_invalidations)" -gt $((before + 100)) ] ||
 		fail "prxe_b: only $(rc_stat prxe_b odp_invalidations) invalidations"
 	echo "ok: prxe_b odp_invalidations $(rc_stat prxe_b odp_invalidations)"
+}
+
+# odp_mapping WHAT FILE: SEND, WRITE and READ between ODP regions in
+# shared mappings of FILE (a regular file or a device-dax device): in
+# loopback (both buffers in FILE), then between two devices with the
+# requester's buffer in FILE, then the responder's (one end at a time: a
+# device-dax device has no room for two buffers at the same offset).
+# Each device's mirror must have faulted pages in.
+odp_mapping() {
+	local what=$1 f=$2 op d
+	prxe_add prxe0 "$NS_A" "$NETDEV_A"
+	wait_for 10 "prxe0 has its RoCEv2 GID" rc_gid_ready prxe0 "$IP_A"
+	for op in send write read; do
+		rc_loopback prxe0 --odp --mmap "$f" -o "$op" -s "$ODP_SIZES" -n 2
+		rc_pass "$op in $what, loopback"
+	done
+	[ "$(rc_stat prxe0 odp_page_faults)" -gt 0 ] ||
+		fail "prxe0: odp_page_faults $(rc_stat prxe0 odp_page_faults)"
+	run "delete prxe0" rdma link delete prxe0
+	odp_pair_up
+	for op in send write read; do
+		rc_test_pair prxe_a prxe_b --odp --mmap "$f" -o "$op" \
+			-s 1,4097,65536,1m -n 2
+		rc_pass "$op with the requester's buffer in $what"
+	done
+	RC_SERVER_ARGS=(--mmap "$f")
+	for op in send write read; do
+		rc_test_pair prxe_a prxe_b --odp -o "$op" -s 1,4097,65536,1m -n 2
+		rc_pass "$op with the responder's buffer in $what"
+	done
+	rc_test_pair prxe_a prxe_b --odp --invalidate -o write -s 4096,1m -n 3
+	rc_pass "write into $what, invalidated between batches"
+	RC_SERVER_ARGS=()
+	for d in prxe_a prxe_b; do
+		[ "$(rc_stat "$d" odp_page_faults)" -gt 0 ] ||
+			fail "$d: odp_page_faults $(rc_stat "$d" odp_page_faults)"
+	done
+}
+
+# shmem: a file on /dev/shm (tmpfs) mapped shared, as memfd or POSIX shm
+# memory is.
+t_shmem() {
+	expect_eq "/dev/shm file system" tmpfs "$(stat -f -c %T /dev/shm)"
+	odp_mapping "a shmem (tmpfs) mapping" /dev/shm/odp-buf
+	rm -f /dev/shm/odp-buf
+}
+
+# A page-cache file: ext4 without DAX on a loop device.  The mapping's
+# pages are page-cache pages, written back to the file system.
+t_pagecache() {
+	expect_no_match "page-cache mount without dax" "dax" \
+		"$(awk -v m="$PAGECACHE_MNT" '$2 == m { print $4 }' /proc/mounts)"
+	odp_mapping "a page-cache (ext4 on loop) file mapping" \
+		"$PAGECACHE_MNT/odp-buf"
+	run "sync" sync
+	rm -f "$PAGECACHE_MNT/odp-buf"
+}
+
+# tracefs, for the fs_dax events.
+dax_trace_start() {
+	local t=/sys/kernel/tracing
+	[ -e "$t/trace" ] || mount -t tracefs tracefs "$t" ||
+		fail "cannot mount tracefs"
+	echo 0 >"$t/tracing_on"
+	: >"$t/trace"
+	echo 1 >"$t/events/fs_dax/dax_pmd_fault_done/enable"
+	echo 1 >"$t/tracing_on"
+}
+
+# dax_pmd_mapped DEV: 2 MiB DAX mappings inserted for a file of block
+# device DEV (MAJ:MIN) since dax_trace_start; tracing stops.
+dax_pmd_mapped() {
+	local t=/sys/kernel/tracing
+	echo 0 >"$t/tracing_on"
+	echo 0 >"$t/events/fs_dax/dax_pmd_fault_done/enable"
+	grep -c "dax_pmd_fault_done: dev $1 .*NOPAGE" "$t/trace"
+}
+
+# A file on the fsdax xfs mount (xfs -o dax=always, 2 MiB stripe unit):
+# the file's pages are pmem, mapped with 2 MiB entries where aligned.
+t_fsdax_xfs() {
+	local f=$PMEM_XFS_MNT/odp-buf dev n
+	expect_match "xfs mounted with dax" "dax=always" \
+		"$(awk -v m="$PMEM_XFS_MNT" '$2 == m && $3 == "xfs" { print $4 }' /proc/mounts)"
+	dev=$(mountpoint -d "$PMEM_XFS_MNT")
+	dax_trace_start
+	odp_mapping "an fsdax (xfs) file mapping" "$f"
+	n=$(dax_pmd_mapped "$dev")
+	[ "$n" -gt 0 ] || fail "no 2 MiB DAX mapping of a file on $PMEM_XFS_MNT"
+	echo "ok: $n 2 MiB DAX mappings of files on $PMEM_XFS_MNT ($dev)"
+	rm -f "$f"
+}
+
+# Device-dax: the whole namespace as one character device, mapped in
+# 2 MiB units; no file system, no page cache, pages of pmem.
+t_devdax() {
+	[ -c "$DAX_DEV" ] || fail "$DAX_DEV is not a character device"
+	expect_eq "$DAX_DEV alignment" "$DAX_ALIGN" \
+		"$(cat /sys/bus/dax/devices/"${DAX_DEV#/dev/}"/align)"
+	odp_mapping "a device-dax mapping" "$DAX_DEV"
+}
+
+# The file, not only the mapping: the bytes a remote WRITE or SEND put
+# into a file mapping are read back with pread(2), and a remote READ
+# fetches contents written with pwrite(2) (prxe_rc_test --file-io at both
+# ends, one file each), on both fsdax mounts and the page-cache one.
+t_file_io() {
+	local m f op
+	prxe_add prxe0 "$NS_A" "$NETDEV_A"
+	wait_for 10 "prxe0 has its RoCEv2 GID" rc_gid_ready prxe0 "$IP_A"
+	for m in "$PMEM_MNT" "$PMEM_XFS_MNT" "$PAGECACHE_MNT"; do
+		for op in write read; do
+			rc_loopback prxe0 --odp --mmap "$m/odp-fileio" --file-io \
+				-o "$op" -s 1,4097,65536 -n 2
+			rc_pass "$op in loopback on $m, data by pwrite, checked by pread"
+		done
+	done
+	run "delete prxe0" rdma link delete prxe0
+	odp_pair_up
+	for m in "$PMEM_MNT" "$PMEM_XFS_MNT" "$PAGECACHE_MNT"; do
+		f=$m/odp-fileio
+		RC_SERVER_ARGS=(--mmap "$f.server" --file-io)
+		for op in write read send; do
+			rc_test_pair prxe_a prxe_b --odp --mmap "$f.client" --file-io \
+				-o "$op" -s 1,4097,65536,1m -n 2
+			rc_pass "$op between files on $m, data by pwrite, checked by pread"
+		done
+		RC_SERVER_ARGS=()
+		rm -f "$m/odp-fileio" "$f.server" "$f.client"
+	done
+}
+
+# perftest --odp with its buffers in files on the fsdax xfs mount.
+t_apps_odp_xfs() {
+	local prog
+	apps_pair_up
+	truncate -s 64M "$PMEM_XFS_MNT/pt-server" "$PMEM_XFS_MNT/pt-client"
+	PT_SERVER_ARGS=(--mmap="$PMEM_XFS_MNT/pt-server")
+	PT_CLIENT_ARGS=(--mmap="$PMEM_XFS_MNT/pt-client")
+	for prog in ib_write_bw ib_read_bw ib_send_bw; do
+		perftest "$prog" 65536 200 --odp
+	done
+	PT_SERVER_ARGS=() PT_CLIENT_ARGS=()
+	rm -f "$PMEM_XFS_MNT/pt-server" "$PMEM_XFS_MNT/pt-client"
+}
+
+# Invalidation under traffic on the other kinds of mapping: while 8 MiB
+# move each way, both ends' buffers lose their page table entries every
+# 0.5 ms (prxe_rc_test --storm); on the page-cache file system the clean
+# page cache is also dropped (sync, drop_caches) over and over, so the
+# pages themselves go and come back from the file.
+t_storm_mappings() {
+	local op what cfile sfile i
+	odp_pair_up
+	for what in shmem pagecache xfs devdax; do
+		case $what in
+		shmem) cfile=/dev/shm/storm-client sfile=/dev/shm/storm-server ;;
+		pagecache) cfile=$PAGECACHE_MNT/storm-client
+			   sfile=$PAGECACHE_MNT/storm-server ;;
+		xfs) cfile=$PMEM_XFS_MNT/storm-client
+		     sfile=$PMEM_XFS_MNT/storm-server ;;
+		devdax) cfile=/dev/shm/storm-client sfile=$DAX_DEV ;;
+		esac
+		# The reclaim loop ends by itself (at most ~30 s) if the
+		# test does not get to stop it.
+		if [ "$what" = pagecache ]; then
+			touch /tmp/odp-reclaim
+			( for i in $(seq 600); do
+				[ -e /tmp/odp-reclaim ] || break
+				sync; echo 1 >/proc/sys/vm/drop_caches
+				sleep 0.05
+			done ) &
+		fi
+		RC_SERVER_ARGS=(--mmap "$sfile")
+		for op in write read; do
+			rc_test_pair prxe_a prxe_b --odp --storm --mmap "$cfile" \
+				-o "$op" -s 4096,65536,1m --total 8m
+			[ "$RC_STATUS$RC_SERVER_STATUS" = 00 ] ||
+				rm -f /tmp/odp-reclaim
+			rc_pass "$op of 8 MiB under an invalidation storm ($what: $sfile <- $cfile)"
+		done
+		RC_SERVER_ARGS=()
+		rm -f /tmp/odp-reclaim
+		wait
+		rm -f /dev/shm/storm-* "$PAGECACHE_MNT"/storm-* \
+			"$PMEM_XFS_MNT"/storm-*
+	done
 }

@@ -5,9 +5,12 @@
  */
 #define _GNU_SOURCE
 #include <endian.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rc_test.h"
 
@@ -244,7 +247,7 @@ static void describe_seen(const struct vctx *v, size_t off, const uint8_t *p,
 
 int region_check(const struct vctx *v, const struct region *r)
 {
-	const uint8_t *p = v->ep->buf + r->off;
+	const uint8_t *p = (v->mem ? v->mem : v->ep->buf) + r->off;
 	uint64_t seed = v->s->c->seed;
 	uint8_t want[16];
 	char ws[64], ss[64], desc[160];
@@ -287,14 +290,17 @@ int region_check(const struct vctx *v, const struct region *r)
 	describe_seen(v, r->off + bad, p + bad, n < 8 ? n : 8, desc, sizeof(desc));
 	if (v->m)
 		fail(v->ep->role,
-		     "message %" PRIu64 " (size %u, slot %u): %s, byte %zu%s: buffer offset 0x%zx: expected %s, seen %s (%s)",
+		     "message %" PRIu64 " (size %u, slot %u): %s, byte %zu%s: buffer offset 0x%zx%s%s: expected %s, seen %s (%s)",
 		     v->m->id, v->m->size, v->slot, r->what,
 		     (size_t)(r->kind == EXP_DATA ? r->logical + bad : bad),
 		     r->kind == EXP_DATA ? " of the message" : "",
-		     r->off + bad, ws, ss, desc);
+		     r->off + bad, v->mem ? " as pread(2) from " : "",
+		     v->mem ? v->ep->file : "", ws, ss, desc);
 	else
-		fail(v->ep->role, "%s, byte %zu: buffer offset 0x%zx: expected %s, seen %s (%s)",
-		     r->what, bad, r->off + bad, ws, ss, desc);
+		fail(v->ep->role, "%s, byte %zu: buffer offset 0x%zx%s%s: expected %s, seen %s (%s)",
+		     r->what, bad, r->off + bad,
+		     v->mem ? " as pread(2) from " : "", v->mem ? v->ep->file : "",
+		     ws, ss, desc);
 	return -1;
 }
 
@@ -373,21 +379,75 @@ int verify_atomic_slot(struct vctx *v, uint32_t off, uint64_t value,
 	return region_check(v, &r);
 }
 
+/*
+ * --file-io: the slot's first @extent bytes as the file holds them, read
+ * with pread(2) (not through the mapping) into the shadow buffer, checked
+ * like the mapping: what the device wrote reached the file, and the file
+ * holds what was there before.
+ */
+int verify_slot_file(struct vctx *v, const struct layout *l, uint32_t size,
+		     uint32_t extent)
+{
+	struct ep *ep = v->ep;
+	size_t base = (size_t)v->slot * v->s->stride, done = 0;
+	ssize_t n;
+	int rc;
+
+	if (!ep->file_io)
+		return 0;
+	while (done < extent) {
+		n = pread(ep->fd, ep->shadow + base + done, extent - done,
+			  ep->file_off + base + done);
+		if (n <= 0)
+			return fail(ep->role, "pread %s at %jd: %s", ep->file,
+				    (intmax_t)(ep->file_off + base + done),
+				    n ? strerror(errno) : "end of file");
+		done += n;
+	}
+	v->mem = ep->shadow;
+	rc = verify_slot(v, l, size, extent, false);
+	v->mem = NULL;
+	return rc;
+}
+
 void poison(struct sess *s, struct ep *ep, size_t off, size_t len)
 {
 	pattern_fill(ep->buf + off, poison_key(s->c->seed), off, len);
 }
 
-/* Copy message data into the pieces of @l in slot @slot. */
-void fill_message(struct sess *s, struct ep *ep, unsigned int slot,
-		  const struct layout *l, const struct msg *m)
+/*
+ * Copy message data into the pieces of @l in slot @slot: through the
+ * mapping, or with --file-io written into the file with pwrite(2).
+ */
+int fill_message(struct sess *s, struct ep *ep, unsigned int slot,
+		 const struct layout *l, const struct msg *m)
 {
-	uint8_t *base = ep->buf + (size_t)slot * s->stride;
+	size_t base = (size_t)slot * s->stride;
 	uint64_t key = data_key(s->c->seed, m->id), logical = 0;
 	unsigned int i;
+	uint8_t *tmp;
+	ssize_t n;
 
 	for (i = 0; i < l->n; i++) {
-		pattern_fill(base + l->p[i].off, key, logical, l->p[i].len);
-		logical += l->p[i].len;
+		const struct piece *p = &l->p[i];
+
+		if (!ep->file_io) {
+			pattern_fill(ep->buf + base + p->off, key, logical, p->len);
+			logical += p->len;
+			continue;
+		}
+		tmp = malloc(p->len);
+		if (!tmp)
+			return fail(ep->role, "out of memory");
+		pattern_fill(tmp, key, logical, p->len);
+		n = pwrite(ep->fd, tmp, p->len, ep->file_off + base + p->off);
+		free(tmp);
+		if (n != (ssize_t)p->len)
+			return fail(ep->role, "pwrite of %u bytes to %s at %jd: %s",
+				    p->len, ep->file,
+				    (intmax_t)(ep->file_off + base + p->off),
+				    n < 0 ? strerror(errno) : "short write");
+		logical += p->len;
 	}
+	return 0;
 }

@@ -48,6 +48,7 @@
 #define RECV_SLACK		64	/* receive buffers are this much larger than the message */
 #define GUARD			64	/* poisoned bytes checked after each message */
 #define TAIL			8192	/* buffer bytes after the MR, outside it */
+#define DAX_ALIGN_DEFAULT	(2u << 20)	/* device-dax mappings: 2 MiB units */
 
 #define RECV_TAG		(1ull << 63)
 #define FENCE_TAG		(1ull << 62)
@@ -151,6 +152,7 @@ struct opts {
 	const char *dev;
 	const char *server;
 	const char *mmap_file;
+	bool file_io;		/* --file-io: sources by pwrite, checks by pread too */
 	int gid_index;		/* -1: choose */
 	int ib_port;
 	uint16_t tcp_port;
@@ -206,6 +208,11 @@ struct ep {
 	size_t mr_len;
 	size_t map_len;
 	bool mmapped;
+	bool file_io;		/* --file-io on this end's --mmap file */
+	int fd;			/* of the --mmap file with --file-io, else -1 */
+	off_t file_off;		/* where buf lies in the --mmap file */
+	const char *file;
+	uint8_t *shadow;	/* --file-io: the file's bytes read by pread */
 	int ib_port;
 	int gid_index;
 	uint32_t max_inline;	/* of the current QP */
@@ -285,6 +292,7 @@ struct vctx {
 	const struct msg *m;	/* the message being checked */
 	const struct batch *b;	/* for recognising other messages */
 	unsigned int slot;
+	const uint8_t *mem;	/* the bytes checked: ep->buf, or NULL for it */
 };
 
 /* ------------------------------------------------------------------------
@@ -343,9 +351,11 @@ int verify_slot(struct vctx *v, const struct layout *l, uint32_t size,
 		uint32_t extent, bool data_any);
 int verify_atomic_slot(struct vctx *v, uint32_t off, uint64_t value,
 		       uint32_t extent);
+int verify_slot_file(struct vctx *v, const struct layout *l, uint32_t size,
+		     uint32_t extent);
 void poison(struct sess *s, struct ep *ep, size_t off, size_t len);
-void fill_message(struct sess *s, struct ep *ep, unsigned int slot,
-		  const struct layout *l, const struct msg *m);
+int fill_message(struct sess *s, struct ep *ep, unsigned int slot,
+		 const struct layout *l, const struct msg *m);
 
 /* verbs.c */
 int ep_open(struct ep *ep, const struct opts *o, const struct cfg *c,

@@ -74,10 +74,12 @@ int resp_prepare(struct sess *s, const struct batch *b)
 		       slot_extent(s->c, s->stride, m->size));
 		if (s->c->op == OP_READ) {
 			layout_contig(&l, s->c->offset, m->size);
-			fill_message(s, ep, k, &l, m);
+			if (fill_message(s, ep, k, &l, m))
+				return -1;
 		} else if (d->atomic) {
 			layout_contig(&l, atomic_off(s->c), 8);
-			fill_message(s, ep, k, &l, m);
+			if (fill_message(s, ep, k, &l, m))
+				return -1;
 		}
 		if (!d->recv)
 			continue;
@@ -128,8 +130,9 @@ static int req_post_and_complete(struct sess *s, const struct batch *b,
 		req_layout(s, m, &l);
 		poison(s, ep, (size_t)k * s->stride,
 		       slot_extent(c, s->stride, m->size));
-		if (!d->atomic && c->op != OP_READ)
-			fill_message(s, ep, k, &l, m);
+		if (!d->atomic && c->op != OP_READ &&
+		    fill_message(s, ep, k, &l, m))
+			return -1;
 		w->op = c->op;
 		w->wr_id = m->id;
 		w->nsge = l.n;
@@ -268,11 +271,13 @@ static int req_verify(struct sess *s, const struct batch *b)
 				return -1;
 		} else if (c->op == OP_READ) {
 			inject_damage(s, ep, k, &l, m);
-			if (verify_slot(&v, &l, m->size, extent, false))
+			if (verify_slot(&v, &l, m->size, extent, false) ||
+			    verify_slot_file(&v, &l, m->size, extent))
 				return -1;
 		} else if (!((c->flags & CF_INLINE) && m->size <= ep->max_inline)) {
 			/* Sending must leave the source as it was. */
-			if (verify_slot(&v, &l, m->size, extent, false))
+			if (verify_slot(&v, &l, m->size, extent, false) ||
+			    verify_slot_file(&v, &l, m->size, extent))
 				return -1;
 		}
 	}
@@ -325,7 +330,8 @@ static int resp_verify(struct sess *s, const struct batch *b)
 			recv_layout(s, m->size + RECV_SLACK, &l);
 		if (c->op != OP_READ)
 			inject_damage(s, ep, k, &l, m);
-		if (verify_slot(&v, &l, m->size, extent, false))
+		if (verify_slot(&v, &l, m->size, extent, false) ||
+		    verify_slot_file(&v, &l, m->size, extent))
 			return -1;
 	}
 	return 0;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <endian.h>
 
 #include "rc_test.h"
@@ -99,35 +100,110 @@ static int check_caps(struct ep *ep, const struct cfg *c, bool requester)
 	return 0;
 }
 
-static int buffer_alloc(struct ep *ep, const char *file, off_t file_off)
+/*
+ * A character device's sysfs attribute @name (device-dax: align, size), 0
+ * if it has none.
+ */
+static uint64_t chardev_attr(const struct stat *st, const char *name)
 {
+	char path[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/%s",
+		 major(st->st_rdev), minor(st->st_rdev), name);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/*
+ * --mmap FILE: a regular file is made large enough and mapped at
+ * @file_off; a character device (device-dax) is mapped as it is, which
+ * must be in units of its alignment (DAX_ALIGN_DEFAULT unless sysfs says):
+ * offset and length are rounded up to it.
+ */
+static int buffer_map(struct ep *ep, const struct opts *o, off_t file_off)
+{
+	const char *file = o->mmap_file;
+	uint64_t align, size;
 	struct stat st;
 	void *p;
 	int fd;
 
-	if (!file) {
-		if (posix_memalign(&p, 4096, ep->map_len))
-			return fail(ep->role, "cannot allocate %zu bytes", ep->map_len);
-		ep->buf = p;
-		return 0;
-	}
 	fd = open(file, O_RDWR | O_CREAT, 0600);
 	if (fd < 0)
 		return fail(ep->role, "open %s: %s", file, strerror(errno));
-	if (fstat(fd, &st) || (st.st_size < (off_t)(file_off + ep->map_len) &&
-			       ftruncate(fd, file_off + ep->map_len))) {
+	if (fstat(fd, &st)) {
+		fail(ep->role, "fstat %s: %s", file, strerror(errno));
+		goto err;
+	}
+	if (S_ISCHR(st.st_mode)) {
+		if (o->file_io) {
+			fail(ep->role, "--file-io needs a regular file, %s is a character device",
+			     file);
+			goto err;
+		}
+		align = chardev_attr(&st, "align");
+		if (!align || align & (align - 1))
+			align = DAX_ALIGN_DEFAULT;
+		file_off = (file_off + align - 1) & ~(align - 1);
+		ep->map_len = (ep->map_len + align - 1) & ~(align - 1);
+		size = chardev_attr(&st, "size");
+		if (size && (uint64_t)file_off + ep->map_len > size) {
+			fail(ep->role, "%s: %zu bytes at %jd do not fit in its %" PRIu64 " bytes",
+			     file, ep->map_len, (intmax_t)file_off, size);
+			goto err;
+		}
+		dbg(ep->role, "%s: character device, alignment %" PRIu64 ", mapping %zu bytes at %jd",
+		    file, align, ep->map_len, (intmax_t)file_off);
+	} else if (st.st_size < (off_t)(file_off + ep->map_len) &&
+		   ftruncate(fd, file_off + ep->map_len)) {
 		fail(ep->role, "cannot size %s to %zu bytes: %s", file,
 		     (size_t)(file_off + ep->map_len), strerror(errno));
-		close(fd);
-		return -1;
+		goto err;
 	}
 	p = mmap(NULL, ep->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		 file_off);
-	close(fd);
-	if (p == MAP_FAILED)
-		return fail(ep->role, "mmap %s: %s", file, strerror(errno));
+	if (p == MAP_FAILED) {
+		fail(ep->role, "mmap of %zu bytes of %s at %jd: %s", ep->map_len,
+		     file, (intmax_t)file_off, strerror(errno));
+		goto err;
+	}
 	ep->buf = p;
 	ep->mmapped = true;
+	ep->file = file;
+	ep->file_off = file_off;
+	if (o->file_io) {
+		ep->shadow = malloc(ep->map_len);
+		if (!ep->shadow) {
+			fail(ep->role, "out of memory");
+			goto err;
+		}
+		ep->file_io = true;
+		ep->fd = fd;
+		return 0;
+	}
+	close(fd);
+	return 0;
+err:
+	close(fd);
+	return -1;
+}
+
+static int buffer_alloc(struct ep *ep, const struct opts *o, off_t file_off)
+{
+	void *p;
+
+	if (o->mmap_file)
+		return buffer_map(ep, o, file_off);
+	if (posix_memalign(&p, 4096, ep->map_len))
+		return fail(ep->role, "cannot allocate %zu bytes", ep->map_len);
+	ep->buf = p;
 	return 0;
 }
 
@@ -190,7 +266,7 @@ int ep_open(struct ep *ep, const struct opts *o, const struct cfg *c,
 
 	ep->mr_len = mr_len;
 	ep->map_len = mr_len + TAIL;
-	if (buffer_alloc(ep, o->mmap_file, file_off))
+	if (buffer_alloc(ep, o, file_off))
 		return -1;
 	access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
 		 IBV_ACCESS_REMOTE_READ;
@@ -234,6 +310,9 @@ void ep_close(struct ep *ep)
 		else
 			free(ep->buf);
 	}
+	if (ep->file_io)
+		close(ep->fd);
+	free(ep->shadow);
 	if (ep->chan)
 		ibv_destroy_comp_channel(ep->chan);
 	if (ep->pd)
