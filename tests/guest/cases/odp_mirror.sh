@@ -104,11 +104,9 @@ t_fsdax_pmd_sweep() {
 # A device-dax namespace maps 2 MiB at a time, always: every block of the
 # region is one PMD entry.
 t_devdax_pmd_sweep() {
-	local dev
-	dev=$(ls /dev/dax* 2>/dev/null | head -n 1)
-	[ -n "$dev" ] || fail "no device-dax device (testbed.sh makes one)"
+	[ -c "$DAX_DEV" ] || fail "no device-dax device $DAX_DEV"
 	mirror_dev_up
-	mirror_sweep "$dev"
+	mirror_sweep "$DAX_DEV"
 	expect_eq "blocks mirrored as PMDs" "$MIRROR_SWEEP_BLOCKS" "$PMD_BLOCKS"
 	expect_eq "mirror bytes" $((MIRROR_SWEEP_BLOCKS * 8)) "$MIRROR_BYTES"
 }
