@@ -121,6 +121,25 @@ static void prxe_comp_retire(struct prxe_qp *qp, u32 psn)
 	}
 	if (prxe_psn_compare(psn, qp->comp.psn) >= 0)
 		qp->comp.psn = prxe_psn_add(psn, 1);
+	prxe_comp_local_failure(qp);
+}
+
+/*
+ * The oldest work request failed in the requester (prxe_req_fail(): a
+ * local SGE it could not read, a bad work request): now that those
+ * before it completed, it completes with its error and the QP goes to
+ * error, in the order the consumer posted them.
+ */
+void prxe_comp_local_failure(struct prxe_qp *qp)
+{
+	struct prxe_swqe *swqe;
+
+	if (qp->state == IB_QPS_ERR || qp->sq.kidx != qp->req.next ||
+	    !prxe_ring_avail(&qp->sq))
+		return;
+	swqe = prxe_swqe(qp, qp->sq.kidx);
+	if (swqe->local_status)
+		prxe_comp_fail(qp, swqe->local_status);
 }
 
 /*

@@ -36,7 +36,7 @@ struct prxe_swqe {
 	u32			npsn;		/* PSNs the message uses */
 	u32			sent;		/* bytes sent (requests) */
 	u32			received;	/* bytes of READ response placed */
-	u8			ib_opcode_base;	/* first opcode of the message */
+	u8			local_status;	/* IB_WC_* it failed with here, 0 */
 	bool			started;
 	bool			signaled;
 	bool			read_done;	/* every READ response placed, */
@@ -214,6 +214,7 @@ void prxe_req_rewind(struct prxe_qp *qp);
 void prxe_req_reread(struct prxe_qp *qp, struct prxe_swqe *swqe);
 bool prxe_comp_run(struct prxe_qp *qp);
 void prxe_comp_arm_timer(struct prxe_qp *qp);
+void prxe_comp_local_failure(struct prxe_qp *qp);
 bool prxe_resp_run(struct prxe_qp *qp);
 void prxe_resp_release(struct prxe_qp *qp);
 void prxe_retrans_timer_fn(struct timer_list *t);

@@ -116,6 +116,7 @@ void prxe_qp_complete_send(struct prxe_qp *qp, u32 idx, u32 status)
 
 	/* The slot's next work request is a new one. */
 	prxe_swqe(qp, idx)->started = false;
+	prxe_swqe(qp, idx)->local_status = 0;
 	prxe_ring_consume(&qp->sq, 1);
 	if (qp->req.next - qp->sq.kidx > qp->sq.num_entries)
 		qp->req.next = qp->sq.kidx;

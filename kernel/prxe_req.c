@@ -128,13 +128,17 @@ static u8 prxe_req_opcode(const struct prxe_swqe *swqe, bool first, bool last)
 	}
 }
 
-/* A work request that cannot be sent: complete it in error, QP to ERR. */
+/*
+ * A work request that cannot be sent (or not all of it) fails with
+ * @status, in its turn: those before it are still in flight and complete
+ * first, so the requester sends nothing from it on, and the completer
+ * fails it once it is the oldest (prxe_comp_local_failure()).
+ */
 static void prxe_req_fail(struct prxe_qp *qp, u32 idx, u32 status)
 {
-	/* Earlier work requests are still in flight: they are flushed. */
-	qp->req.next = idx + 1;
-	prxe_qp_complete_send(qp, idx, status);
-	prxe_qp_error(qp);
+	prxe_swqe(qp, idx)->local_status = status;
+	qp->req.next = idx;
+	prxe_comp_local_failure(qp);
 }
 
 /* The RDMA READ request for what of @swqe's data has not arrived yet. */
@@ -232,6 +236,9 @@ bool prxe_req_run(struct prxe_qp *qp)
 	    qp->comp.rnr_wait)
 		return false;
 	if (idx - qp->sq.kidx >= prxe_ring_avail(&qp->sq))
+		return false;
+	/* Failed here, waiting for those before it to complete. */
+	if (prxe_swqe(qp, idx)->local_status)
 		return false;
 	/* SQD: finish (and resend) what was started, start nothing new. */
 	if (qp->state == IB_QPS_SQD && !prxe_swqe(qp, idx)->started)
