@@ -1065,8 +1065,10 @@ static void req_completion(const struct ibv_wc *wc)
 	uint32_t seq = (uint32_t)wc->wr_id, c = seq_chunk(seq);
 
 	if (!seq || seq >= t.next_seq || t.done[seq]) {
-		failf("requester completion of work request %u: never posted or completed twice",
-		      seq);
+		failf("requester completion of work request %u (%s): %s", seq,
+		      ibv_wc_status_str(wc->status),
+		      !seq || seq >= t.next_seq ? "never posted" :
+		      "its second completion");
 		return;
 	}
 	t.done[seq] = 1;

@@ -110,7 +110,7 @@ t_munmap_under_send_recv_buffers() {
 chg_local() {
 	chg_pair_up
 	chg_expect "$CHG_LOC_ERR" "ok: canary mapping .* unchanged"
-	chg_run "$1 with the requester's buffer unmapped under it" \
+	CHG_ROUNDS=5 chg_run "$1 with the requester's buffer unmapped under it" \
 		-c munmap --local -o "$1"
 }
 
@@ -156,7 +156,7 @@ t_mremap_under_write() {
 t_mremap_local_write_source() {
 	chg_pair_up
 	chg_expect "$CHG_LOC_ERR" "nothing written after the change"
-	chg_run "WRITEs from the requester's buffer moved away under them" \
+	CHG_ROUNDS=5 chg_run "WRITEs from the requester's buffer moved away under them" \
 		-c mremap --local -o write
 }
 
