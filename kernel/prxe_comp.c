@@ -6,7 +6,8 @@
  *
  * Work requests retire in order.  An ACK for PSN p retires every SEND /
  * RDMA WRITE whose last PSN is at or before p; a READ retires when its last
- * response has been placed.  Each READ in flight places its responses on
+ * response has been placed, an atomic when its ATOMIC ACKNOWLEDGE has
+ * (the original remote data, into the local SGE).  Each READ in flight places its responses on
  * its own, a few ahead of a missing one; one far ahead (or an ACK past the
  * READ) asks again for the rest of that READ alone (prxe_req_reread()).
  * NAK (PSN sequence error) and timeouts rewind the requester to the oldest
@@ -108,11 +109,11 @@ static void prxe_comp_retire(struct prxe_qp *qp, u32 psn)
 	while (qp->sq.kidx != qp->req.next && qp->state != IB_QPS_ERR) {
 		struct prxe_swqe *swqe = prxe_swqe(qp, qp->sq.kidx);
 
-		if (swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ ?
+		if (prxe_swqe_is_read(swqe) ?
 		    !swqe->read_done :
 		    prxe_psn_compare(swqe->last_psn, psn) > 0)
 			break;
-		if (swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ &&
+		if (prxe_swqe_is_read(swqe) &&
 		    swqe->read_status != IB_WC_SUCCESS) {
 			prxe_comp_fail(qp, swqe->read_status);
 			break;
@@ -143,7 +144,7 @@ void prxe_comp_local_failure(struct prxe_qp *qp)
 }
 
 /*
- * The READ whose responses use @psn, among the work requests taken from
+ * The READ whose responses use @psn (or the atomic of @psn), among the work requests taken from
  * the send ring (sent, or sent and then rewound); NULL if none.
  */
 static struct prxe_swqe *prxe_comp_read_of(struct prxe_qp *qp, u32 psn)
@@ -156,7 +157,7 @@ static struct prxe_swqe *prxe_comp_read_of(struct prxe_qp *qp, u32 psn)
 		if (!swqe->started ||
 		    prxe_psn_compare(swqe->first_psn, psn) > 0)
 			break;
-		if (swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ &&
+		if (prxe_swqe_is_read(swqe) &&
 		    prxe_psn_compare(psn, swqe->last_psn) <= 0)
 			return swqe;
 	}
@@ -176,7 +177,7 @@ static void prxe_comp_reads_lost(struct prxe_qp *qp, u32 psn)
 
 		if (prxe_psn_compare(swqe->last_psn, psn) > 0)
 			break;
-		if (swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ &&
+		if (prxe_swqe_is_read(swqe) &&
 		    !swqe->read_done && !swqe->read_gap) {
 			prxe_counter_inc(qp->prxe, PRXE_CNT_RETRANSMITS);
 			prxe_req_reread(qp, swqe);
@@ -339,6 +340,36 @@ static void prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	prxe_comp_progress(qp);
 }
 
+/*
+ * An ATOMIC ACKNOWLEDGE: the original remote data goes into the atomic's
+ * local SGE (8 bytes, in host order), and the atomic retires in its turn.
+ * A second one for the same atomic (its request was sent again and
+ * answered from the responder's replay memory) finds it done: stale.
+ */
+static void prxe_comp_atomic_ack(struct prxe_qp *qp, struct prxe_pkt *pkt)
+{
+	u64 orig = prxe_atmack_orig(prxe_atmack(pkt->info, pkt->bth));
+	struct prxe_swqe *swqe;
+	int err;
+
+	prxe_comp_retire(qp, prxe_psn_add(pkt->psn, PRXE_PSN_MASK));
+	swqe = prxe_comp_read_of(qp, pkt->psn);
+	if (!swqe || !prxe_swqe_is_atomic(swqe) || swqe->read_done)
+		return;			/* stale */
+	err = prxe_sge_copy(qp->prxe, qp->ibqp.pd, prxe_swqe_sge(swqe),
+			    swqe->wr.num_sge, 0, &orig, sizeof(orig),
+			    PRXE_TO_MR, IB_ACCESS_LOCAL_WRITE);
+	if (err)
+		swqe->read_status = err == -EMSGSIZE ?
+			IB_WC_LOC_LEN_ERR : IB_WC_LOC_PROT_ERR;
+	swqe->received = swqe->length;
+	swqe->read_done = true;
+	prxe_comp_retire(qp, pkt->psn);
+	if (qp->state == IB_QPS_ERR)
+		return;
+	prxe_comp_progress(qp);
+}
+
 static void prxe_comp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
 	struct prxe_aeth *aeth = prxe_aeth(pkt->info, pkt->bth);
@@ -350,9 +381,13 @@ static void prxe_comp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		prxe_comp_read_response(qp, pkt);
 		return;
 	}
+	if (pkt->info->opcode == PRXE_OP_RC_ATOMIC_ACKNOWLEDGE) {
+		/* AETH NAK syndromes come in plain ACKNOWLEDGE packets. */
+		prxe_comp_atomic_ack(qp, pkt);
+		return;
+	}
 	if (pkt->info->opcode == PRXE_OP_RC_ACKNOWLEDGE && aeth)
 		prxe_comp_ack(qp, pkt->psn, prxe_aeth_syn(aeth));
-	/* Atomic acknowledgements come with atomics. */
 }
 
 bool prxe_comp_run(struct prxe_qp *qp)

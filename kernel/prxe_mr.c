@@ -214,6 +214,39 @@ int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
 	return 0;
 }
 
+/*
+ * The atomic @a on the 8 bytes at @off of @page (8-byte aligned, so in
+ * one page), atomic against the CPU too: the responder of every QP and
+ * the processes themselves may touch the same word.
+ */
+void prxe_page_atomic(struct page *page, unsigned int off,
+		      struct prxe_atomic *a)
+{
+	void *va = kmap_local_page(page);
+	u64 *p = va + off;
+
+	if (a->cmp_swap)
+		a->orig = cmpxchg64(p, a->compare_add, a->swap);
+	else
+		a->orig = atomic64_fetch_add(a->compare_add, (atomic64_t *)p);
+	kunmap_local(va);
+}
+
+/*
+ * The atomic @a at @iova of @mr, checked with prxe_mr_check() for 8 bytes
+ * and 8-byte aligned.  Returns 0; for an ODP region -EFAULT when the page
+ * cannot be had writable.  May sleep (ODP).
+ */
+int prxe_mr_atomic(struct prxe_mr *mr, u64 iova, struct prxe_atomic *a)
+{
+	u64 pos = iova - mr->iova + mr->first_offset;
+
+	if (mr->odp)
+		return prxe_odp_atomic(mr, pos, a);
+	prxe_page_atomic(mr->pages[pos >> PAGE_SHIFT], offset_in_page(pos), a);
+	return 0;
+}
+
 int prxe_sge_copy(struct prxe_dev *prxe, struct ib_pd *pd,
 		  const struct prxe_sge *sge, u32 num_sge, u64 offset,
 		  void *buf, u32 len, enum prxe_copy_dir dir, int access)

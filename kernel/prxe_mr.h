@@ -60,6 +60,22 @@ void prxe_pages_copy(struct page *(*page_of)(const void *ctx,
 		     const void *ctx, u64 pos, void *buf, u64 len,
 		     enum prxe_copy_dir dir);
 
+/*
+ * An 8-byte atomic on a memory region (an incoming CMP_SWAP / FETCH_ADD):
+ * @compare_add is the compare data or the addend, @swap the swap data;
+ * @orig receives what was in memory before.
+ */
+struct prxe_atomic {
+	bool	cmp_swap;	/* else fetch-and-add */
+	u64	compare_add;
+	u64	swap;
+	u64	orig;
+};
+
+int prxe_mr_atomic(struct prxe_mr *mr, u64 iova, struct prxe_atomic *a);
+void prxe_page_atomic(struct page *page, unsigned int off,
+		      struct prxe_atomic *a);
+
 /* prxe_odp.c */
 int prxe_odp_init(struct prxe_mr *mr, struct prxe_dev *prxe, u64 start,
 		  u64 length);
@@ -67,6 +83,7 @@ void prxe_odp_release(struct prxe_mr *mr);
 int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 		  enum prxe_copy_dir dir);
 int prxe_odp_fill_res(struct sk_buff *msg, struct prxe_mr *mr);
+int prxe_odp_atomic(struct prxe_mr *mr, u64 pos, struct prxe_atomic *a);
 
 /*
  * prxe_sge_copy - copy @len bytes at byte @offset of the message an SGE

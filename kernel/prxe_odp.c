@@ -479,6 +479,39 @@ int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 	return 0;
 }
 
+/**
+ * prxe_odp_atomic() - an 8-byte atomic on an ODP memory region
+ * @mr: the region; the 8 bytes at @pos are inside it and aligned
+ * @pos: byte offset from the start of the region's first page
+ * @a: the operation; its original value is returned in it
+ *
+ * The page is faulted in writable if it is not mirrored so; the atomic is
+ * done under odp->lock, so not on a page the kernel took away.
+ *
+ * Context: may sleep.
+ * Return: 0, or -EFAULT if the page cannot be had writable, or -ENOMEM.
+ */
+int prxe_odp_atomic(struct prxe_mr *mr, u64 pos, struct prxe_atomic *a)
+{
+	struct prxe_odp *odp = mr->odp;
+	unsigned long addr = odp->start + (pos & PAGE_MASK);
+	struct page *page;
+	int err;
+
+	mutex_lock(&odp->lock);
+	page = prxe_odp_lookup(odp, addr, true);
+	if (!page) {
+		mutex_unlock(&odp->lock);
+		err = prxe_odp_fault_lock(odp, addr, 1, true);
+		if (err)
+			return err;
+		page = prxe_odp_lookup(odp, addr, true);
+	}
+	prxe_page_atomic(page, offset_in_page(pos), a);
+	mutex_unlock(&odp->lock);
+	return 0;
+}
+
 /*
  * What the mirror of an ODP region holds now, for `rdma resource show mr
  * -dd`: blocks mirrored as one 2 MiB entry, blocks mirrored page by page,

@@ -223,6 +223,8 @@ static void prxe_qp_reset(struct prxe_qp *qp)
 	qp->resp.have_rwqe = false;
 	qp->resp.nak_sent = false;
 	qp->resp.msn = 0;
+	memset(qp->resp.atomics, 0, sizeof(qp->resp.atomics));
+	qp->resp.atomic_next = 0;
 	skb_queue_purge(&qp->req_pkts);
 	skb_queue_purge(&qp->rsp_pkts);
 	qp->av_valid = false;

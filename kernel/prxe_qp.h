@@ -19,6 +19,7 @@
 #include <net/dst_cache.h>
 
 #include "prxe_net.h"
+#include "prxe_params.h"
 #include "prxe_ring.h"
 
 struct prxe_cq;
@@ -88,6 +89,24 @@ struct prxe_resp_read {
 	u32			npsn;		/* PSNs of its responses */
 };
 
+/*
+ * An atomic request executed, kept to answer its duplicates: the
+ * requester lost the ATOMIC ACKNOWLEDGE and asks again, and an atomic
+ * must not be done twice (IBTA 9.7.5.1.3).
+ */
+struct prxe_resp_atomic {
+	u32			psn;
+	u32			msn;		/* of its acknowledge */
+	u64			orig;		/* the original remote data */
+	bool			valid;
+};
+
+/*
+ * Atomics remembered per QP for replay: the last ones executed, as many as
+ * a requester may have outstanding (max_dest_rd_atomic at most).
+ */
+#define PRXE_RESP_ATOMICS	PRXE_MAX_RD_ATOMIC
+
 struct prxe_resp_state {
 	u32			epsn;		/* expected PSN */
 	u32			msn;		/* messages completed */
@@ -102,6 +121,8 @@ struct prxe_resp_state {
 	bool			have_rwqe;
 	struct prxe_rwqe	*rwqe;		/* max_recv_sge SGEs */
 	struct prxe_resp_read	read;		/* responses being sent */
+	struct prxe_resp_atomic	atomics[PRXE_RESP_ATOMICS];
+	u32			atomic_next;	/* slot of the next one */
 };
 
 struct prxe_qp {
@@ -168,6 +189,23 @@ static inline struct prxe_swqe *prxe_swqe(struct prxe_qp *qp, u32 idx)
 static inline struct prxe_sge *prxe_swqe_sge(struct prxe_swqe *swqe)
 {
 	return (struct prxe_sge *)swqe->data;
+}
+
+static inline bool prxe_swqe_is_atomic(const struct prxe_swqe *swqe)
+{
+	return swqe->wr.opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
+	       swqe->wr.opcode == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+/*
+ * Answered with data rather than acknowledged: an RDMA READ (responses)
+ * or an atomic (ATOMIC ACKNOWLEDGE).  Both count against max_rd_atomic,
+ * and complete when their answer has been placed.
+ */
+static inline bool prxe_swqe_is_read(const struct prxe_swqe *swqe)
+{
+	return swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ ||
+	       prxe_swqe_is_atomic(swqe);
 }
 
 /* prxe_qp.c */

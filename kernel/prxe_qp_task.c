@@ -103,8 +103,7 @@ void prxe_qp_complete_send(struct prxe_qp *qp, u32 idx, u32 status)
 		cqe.wr_id = swqe->wr.wr_id;
 		opcode = swqe->wr.opcode;
 		signaled = swqe->signaled || status != IB_WC_SUCCESS;
-		if (status == IB_WC_SUCCESS &&
-		    opcode == IB_UVERBS_WR_RDMA_READ)
+		if (status == IB_WC_SUCCESS && prxe_swqe_is_read(swqe))
 			cqe.byte_len = swqe->length;
 	} else {
 		struct prxe_send_wqe *wqe = prxe_ring_entry(&qp->sq, idx);

@@ -25,12 +25,7 @@
 /* A long message asks for an ACK this often, so the window keeps moving. */
 #define PRXE_ACK_REQ_EVERY	32
 
-static bool prxe_wr_is_read(const struct prxe_swqe *swqe)
-{
-	return swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ;
-}
-
-/* READ requests sent whose responses have not all arrived. */
+/* READ and atomic requests sent whose answers have not all arrived. */
 static u32 prxe_req_reads_outstanding(struct prxe_qp *qp)
 {
 	u32 idx, n = 0;
@@ -38,7 +33,7 @@ static u32 prxe_req_reads_outstanding(struct prxe_qp *qp)
 	for (idx = qp->sq.kidx; idx != qp->req.next; idx++) {
 		struct prxe_swqe *swqe = prxe_swqe(qp, idx);
 
-		n += prxe_wr_is_read(swqe) && !swqe->read_done;
+		n += prxe_swqe_is_read(swqe) && !swqe->read_done;
 	}
 	return n;
 }
@@ -67,6 +62,8 @@ static int prxe_req_fetch(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
 	case IB_UVERBS_WR_RDMA_WRITE:
 	case IB_UVERBS_WR_RDMA_WRITE_WITH_IMM:
 	case IB_UVERBS_WR_RDMA_READ:
+	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
+	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
 		break;
 	default:
 		return -EOPNOTSUPP;
@@ -74,7 +71,7 @@ static int prxe_req_fetch(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
 
 	if (swqe->wr.send_flags & IB_SEND_INLINE) {
 		if (swqe->wr.inline_len > qp->max_inline ||
-		    swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ)
+		    prxe_swqe_is_read(swqe))
 			return -EINVAL;
 		memcpy(swqe->data, wqe + 1, swqe->wr.inline_len);
 		length = swqe->wr.inline_len;
@@ -86,6 +83,9 @@ static int prxe_req_fetch(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
 			length += sge[i].length;
 	}
 	if (length > PRXE_MAX_MSG_SIZE)
+		return -EMSGSIZE;
+	/* An atomic returns the 8 bytes it found there. */
+	if (prxe_swqe_is_atomic(swqe) && length != sizeof(u64))
 		return -EMSGSIZE;
 	swqe->length = length;
 
@@ -141,7 +141,38 @@ static void prxe_req_fail(struct prxe_qp *qp, u32 idx, u32 status)
 	prxe_comp_local_failure(qp);
 }
 
-/* The RDMA READ request for what of @swqe's data has not arrived yet. */
+/* The CMP_SWAP / FETCH_ADD request of the atomic @swqe. */
+static struct sk_buff *prxe_req_atomic_pkt(struct prxe_qp *qp,
+					   struct prxe_swqe *swqe)
+{
+	u8 opcode = swqe->wr.opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ?
+		    PRXE_OP_RC_COMPARE_SWAP : PRXE_OP_RC_FETCH_ADD;
+	struct prxe_bth *bth;
+	struct sk_buff *skb;
+
+	skb = prxe_qp_pkt_new(qp, opcode, 0, swqe->first_psn, true, false,
+			      &bth);
+	if (!skb)
+		return NULL;
+	/* CMP_SWAP: compare_add is the compare data; FETCH_ADD: the addend. */
+	if (opcode == PRXE_OP_RC_COMPARE_SWAP)
+		prxe_atmeth_set(prxe_atmeth(prxe_opcode_info(opcode), bth),
+				swqe->wr.wr.atomic.remote_addr,
+				swqe->wr.wr.atomic.rkey, swqe->wr.wr.atomic.swap,
+				swqe->wr.wr.atomic.compare_add);
+	else
+		prxe_atmeth_set(prxe_atmeth(prxe_opcode_info(opcode), bth),
+				swqe->wr.wr.atomic.remote_addr,
+				swqe->wr.wr.atomic.rkey,
+				swqe->wr.wr.atomic.compare_add, 0);
+	return skb;
+}
+
+/*
+ * The request of a READ (for what of its data has not arrived yet) or of
+ * an atomic (again: the responder answers a duplicate from its replay
+ * memory, it does not do it twice).
+ */
 static struct sk_buff *prxe_req_read_pkt(struct prxe_qp *qp,
 					 struct prxe_swqe *swqe)
 {
@@ -150,6 +181,8 @@ static struct sk_buff *prxe_req_read_pkt(struct prxe_qp *qp,
 	struct sk_buff *skb;
 	u32 psn = prxe_psn_add(swqe->first_psn, done / qp->mtu);
 
+	if (prxe_swqe_is_atomic(swqe))
+		return prxe_req_atomic_pkt(qp, swqe);
 	skb = prxe_qp_pkt_new(qp, PRXE_OP_RC_RDMA_READ_REQUEST, 0, psn, true,
 			      false, &bth);
 	if (!skb)
@@ -256,7 +289,7 @@ bool prxe_req_run(struct prxe_qp *qp)
 		}
 	}
 
-	if (prxe_wr_is_read(swqe)) {
+	if (prxe_swqe_is_read(swqe)) {
 		u32 max = max_t(u32, qp->max_rd_atomic, 1);
 
 		if (swqe->read_done) {
@@ -320,7 +353,7 @@ void prxe_req_rewind(struct prxe_qp *qp)
 		 * The oldest SEND / WRITE resumes at its first packet not
 		 * acknowledged; a READ asks again for what did not arrive.
 		 */
-		if (idx == qp->sq.kidx && !prxe_wr_is_read(swqe))
+		if (idx == qp->sq.kidx && !prxe_swqe_is_read(swqe))
 			acked = clamp_t(s32, prxe_psn_diff(qp->comp.psn,
 							   swqe->first_psn),
 					0, swqe->npsn - 1);
@@ -330,7 +363,7 @@ void prxe_req_rewind(struct prxe_qp *qp)
 	if (qp->sq.kidx != end) {
 		struct prxe_swqe *swqe = prxe_swqe(qp, qp->sq.kidx);
 
-		qp->req.psn = prxe_wr_is_read(swqe) ?
+		qp->req.psn = prxe_swqe_is_read(swqe) ?
 			prxe_psn_add(swqe->first_psn, swqe->received / qp->mtu) :
 			prxe_psn_add(swqe->first_psn, swqe->sent / qp->mtu);
 	}

@@ -8,11 +8,13 @@
  *   prxe_resp_write()    RDMA WRITE: into the memory region of the RETH
  *   prxe_resp_read()     RDMA READ: checked, then answered from the memory
  *                        region one response per step (prxe_resp_read_step())
+ *   prxe_resp_atomic()   CMP_SWAP / FETCH_ADD: done once, answered with an
+ *                        ATOMIC ACKNOWLEDGE, remembered for duplicates
  *
  * ACKs are coalesced: a request asking for one (AckReq) makes an ACK
  * pending, sent when the QP's queue of incoming requests is empty.  A PSN
- * gap is NAKed once; duplicates are acknowledged again (SEND / WRITE) or
- * answered again from memory (READ).  Errors the requester must hear of are
+ * gap is NAKed once; duplicates are acknowledged again (SEND / WRITE),
+ * answered again from memory (READ) or from the replay memory (atomics).  Errors the requester must hear of are
  * NAKed, and put this QP in the error state as IBTA prescribes for them.
  *
  * Runs in the QP task under qp->mutex.
@@ -158,23 +160,30 @@ static void prxe_resp_send(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	qp->resp.epsn = prxe_psn_add(pkt->psn, 1);
 }
 
-/* Look up and check the memory region a RETH names for @access. */
-static struct prxe_mr *prxe_resp_reth_mr(struct prxe_qp *qp,
-					 struct prxe_reth *reth, int access)
+/* Look up and check the memory region of @rkey for @len bytes at @va. */
+static struct prxe_mr *prxe_resp_mr(struct prxe_qp *qp, u32 rkey, u64 va,
+				    u32 len, int access)
 {
 	struct prxe_mr *mr;
 
 	if (!(qp->access & access))
 		return NULL;
-	mr = prxe_mr_get(qp->prxe, prxe_reth_rkey(reth));
+	mr = prxe_mr_get(qp->prxe, rkey);
 	if (!mr)
 		return NULL;
-	if (prxe_mr_check(mr, qp->ibqp.pd, prxe_reth_va(reth),
-			  prxe_reth_len(reth), access)) {
+	if (prxe_mr_check(mr, qp->ibqp.pd, va, len, access)) {
 		prxe_mr_put(mr);
 		return NULL;
 	}
 	return mr;
+}
+
+/* The memory region a RETH names, checked for @access. */
+static struct prxe_mr *prxe_resp_reth_mr(struct prxe_qp *qp,
+					 struct prxe_reth *reth, int access)
+{
+	return prxe_resp_mr(qp, prxe_reth_rkey(reth), prxe_reth_va(reth),
+			    prxe_reth_len(reth), access);
 }
 
 static void prxe_resp_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
@@ -338,6 +347,97 @@ static void prxe_resp_read_step(struct prxe_qp *qp)
 		prxe_resp_read_end(qp);
 }
 
+static void prxe_resp_atomic_ack(struct prxe_qp *qp,
+				  const struct prxe_resp_atomic *done)
+{
+	const struct prxe_opcode_info *info =
+		prxe_opcode_info(PRXE_OP_RC_ATOMIC_ACKNOWLEDGE);
+	struct prxe_bth *bth;
+	struct sk_buff *skb;
+
+	skb = prxe_qp_pkt_new(qp, PRXE_OP_RC_ATOMIC_ACKNOWLEDGE, 0, done->psn,
+			      false, false, &bth);
+	if (!skb)
+		return;		/* the requester asks again; it is replayed */
+	prxe_aeth_set(prxe_aeth(info, bth),
+		      PRXE_AETH_ACK | PRXE_AETH_ACK_NO_CREDITS, done->msn);
+	prxe_atmack_set_orig(prxe_atmack(info, bth), done->orig);
+	prxe_qp_pkt_send(qp, skb);
+}
+
+/*
+ * CMP_SWAP / FETCH_ADD on 8 aligned bytes of a memory region with remote
+ * atomic access: done once, answered with the original data, and
+ * remembered so that a duplicate request gets the same answer without
+ * doing it again.  Misaligned: an invalid request.
+ */
+static void prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
+{
+	struct prxe_atmeth *atm = prxe_atmeth(pkt->info, pkt->bth);
+	struct prxe_atomic a = {
+		.cmp_swap = pkt->info->opcode == PRXE_OP_RC_COMPARE_SWAP,
+	};
+	u64 va = prxe_atmeth_va(atm);
+	struct prxe_resp_atomic *done;
+	struct prxe_mr *mr;
+	int err;
+
+	if (va & (sizeof(u64) - 1)) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
+		return;
+	}
+	mr = prxe_resp_mr(qp, prxe_atmeth_rkey(atm), va, sizeof(u64),
+			  IB_ACCESS_REMOTE_ATOMIC);
+	if (!mr) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
+		return;
+	}
+	if (a.cmp_swap) {
+		a.compare_add = prxe_atmeth_compare(atm);
+		a.swap = prxe_atmeth_swap_add(atm);
+	} else {
+		a.compare_add = prxe_atmeth_swap_add(atm);
+	}
+	/* An ODP page that cannot be had writable: no access. */
+	err = prxe_mr_atomic(mr, va, &a);
+	prxe_mr_put(mr);
+	if (err) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
+		return;
+	}
+	prxe_resp_flush_ack(qp);
+	qp->resp.msn++;
+	qp->resp.epsn = prxe_psn_add(pkt->psn, 1);
+	done = &qp->resp.atomics[qp->resp.atomic_next++ % PRXE_RESP_ATOMICS];
+	*done = (struct prxe_resp_atomic) {
+		.psn = pkt->psn,
+		.msn = qp->resp.msn,
+		.orig = a.orig,
+		.valid = true,
+	};
+	prxe_resp_atomic_ack(qp, done);
+}
+
+/*
+ * A duplicate atomic: its acknowledge was lost.  Answered again from the
+ * replay memory; one too old to be there is dropped (the requester cannot
+ * have that many outstanding).
+ */
+static void prxe_resp_atomic_replay(struct prxe_qp *qp, struct prxe_pkt *pkt)
+{
+	int i;
+
+	for (i = 0; i < PRXE_RESP_ATOMICS; i++) {
+		struct prxe_resp_atomic *done = &qp->resp.atomics[i];
+
+		if (done->valid && done->psn == pkt->psn) {
+			prxe_resp_flush_ack(qp);
+			prxe_resp_atomic_ack(qp, done);
+			return;
+		}
+	}
+}
+
 /* Is @mask a legal next packet after what this QP received last? */
 static bool prxe_resp_in_sequence(struct prxe_qp *qp, u32 mask)
 {
@@ -370,6 +470,8 @@ static void prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		prxe_counter_inc(qp->prxe, PRXE_CNT_DUP_REQ);
 		if (mask & PRXE_MASK_READ) {
 			prxe_resp_read(qp, pkt, true);
+		} else if (mask & PRXE_MASK_ATOMIC) {
+			prxe_resp_atomic_replay(qp, pkt);
 		} else if (prxe_bth_ack_req(pkt->bth)) {
 			prxe_resp_flush_ack(qp);
 			prxe_resp_send_aeth(qp, PRXE_AETH_ACK |
@@ -391,11 +493,15 @@ static void prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		prxe_resp_write(qp, pkt);
 	else if (mask & PRXE_MASK_READ)
 		prxe_resp_read(qp, pkt, false);
+	else if (mask & PRXE_MASK_ATOMIC)
+		prxe_resp_atomic(qp, pkt);
 	else
 		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
 
+	/* READs and atomics are answered, not acknowledged. */
 	if (qp->state != IB_QPS_ERR &&
-	    !(mask & PRXE_MASK_READ) && prxe_bth_ack_req(pkt->bth) &&
+	    !(mask & (PRXE_MASK_READ | PRXE_MASK_ATOMIC)) &&
+	    prxe_bth_ack_req(pkt->bth) &&
 	    qp->resp.epsn == prxe_psn_add(pkt->psn, 1)) {
 		qp->resp.ack_pending = true;
 		qp->resp.ack_psn = pkt->psn;

@@ -49,6 +49,8 @@ static int prxe_query_device(struct ib_device *ibdev,
 	attr->max_qp_rd_atom = PRXE_MAX_RD_ATOMIC;
 	attr->max_qp_init_rd_atom = PRXE_MAX_RD_ATOMIC;
 	attr->max_res_rd_atom = PRXE_MAX_QP * PRXE_MAX_RD_ATOMIC;
+	/* CMP_SWAP / FETCH_ADD, atomic among all of this device's QPs. */
+	attr->atomic_cap = IB_ATOMIC_HCA;
 	/*
 	 * `rdma link delete` may remove the device.  Memory regions may be
 	 * on-demand paging (IB_ACCESS_ON_DEMAND, prxe_odp.c) for every RC
@@ -57,7 +59,8 @@ static int prxe_query_device(struct ib_device *ibdev,
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG | IBK_ON_DEMAND_PAGING;
 	attr->odp_caps.general_caps = IB_ODP_SUPPORT;
 	attr->odp_caps.per_transport_caps.rc_odp_caps = IB_ODP_SUPPORT_SEND |
-		IB_ODP_SUPPORT_RECV | IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ;
+		IB_ODP_SUPPORT_RECV | IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ |
+		IB_ODP_SUPPORT_ATOMIC;
 	return 0;
 }
 

@@ -101,6 +101,7 @@ const char *const scen_names[SCEN_COUNT] = {
 	[SCEN_SEND_TOO_LONG] = "send_too_long",
 	[SCEN_WRITE_TOO_LONG] = "write_too_long",
 	[SCEN_LOCAL_LEN] = "local_len",
+	[SCEN_MISALIGNED_ATOMIC] = "misaligned_atomic",
 	[SCEN_DESTROY_INFLIGHT] = "destroy_inflight",
 };
 
@@ -183,6 +184,9 @@ static void usage(FILE *f)
 "                        responder IBV_WC_LOC_LEN_ERR and its QP in error\n"
 "           write_too_long WRITE beyond the remote MR: IBV_WC_REM_ACCESS_ERR\n"
 "           local_len    SGE beyond the local MR: IBV_WC_LOC_PROT_ERR\n"
+"           misaligned_atomic  FETCH_ADD at an address not 8-byte aligned:\n"
+"                        IBV_WC_REM_INV_REQ_ERR, the next WRs flushed,\n"
+"                        nothing written"
 "      --destroy-inflight destroy the QPs with work outstanding (must not hang),\n"
 "                         then verify a transfer on new QPs\n"
 "      --inject DAMAGE    test the tester: damage one received message before\n"

@@ -28,7 +28,7 @@ t_odp_caps() {
 	expect_match "ODP supported" "ODP_SUPPORT$" \
 		"$(sed -n '/general_odp_caps:/,/rc_odp_caps:/p' <<<"$out")"
 	expect_match "RC ODP caps" \
-		"SUPPORT_SEND.*SUPPORT_RECV.*SUPPORT_WRITE.*SUPPORT_READ" \
+		"SUPPORT_SEND.*SUPPORT_RECV.*SUPPORT_WRITE.*SUPPORT_READ.*SUPPORT_ATOMIC" \
 		"$(sed -n '/rc_odp_caps:/,/uc_odp_caps:/p' <<<"$out" | tr '\n' ' ')"
 }
 

@@ -109,12 +109,13 @@ static int resp_untouched(struct sess *s, const char *what)
 }
 
 /*
- * bad_rkey: a WRITE with a wrong rkey fails with IBV_WC_REM_ACCESS_ERR, the
- * WRITEs posted after it are flushed, the requester's QP is in error (a
- * receive posted then is flushed too), and nothing was written at the
- * responder.
+ * bad_rkey: a WRITE with a wrong rkey fails with IBV_WC_REM_ACCESS_ERR;
+ * misaligned_atomic: a FETCH_ADD on a remote address that is not 8-byte
+ * aligned fails with IBV_WC_REM_INV_REQ_ERR.  The WRITEs posted after it
+ * are flushed, the requester's QP is in error (a receive posted then is
+ * flushed too), and nothing was written at the responder.
  */
-static int scen_bad_rkey(struct sess *s)
+static int scen_bad_request(struct sess *s, bool misaligned)
 {
 	const struct phase_opts po = { .rnr_retry = 7 };
 	struct wr_desc w[4];
@@ -135,12 +136,24 @@ static int scen_bad_rkey(struct sess *s)
 
 			scen_wr(s, &w[k], OP_WRITE, &m, k);
 		}
-		w[0].rkey ^= 0x5a;
-		info(s->req->role, "WRITE with rkey 0x%x (the MR's is 0x%x), then 3 WRITEs",
-		     w[0].rkey, s->req->remote.rkey);
+		if (misaligned) {
+			struct msg m = { 1, 8 };
+
+			scen_wr(s, &w[0], OP_FETCH_ADD, &m, 0);
+			w[0].raddr = (w[0].raddr & ~7ull) + 4;
+			w[0].compare_add = 1;
+			info(s->req->role, "FETCH_ADD at 0x%" PRIx64 " (not 8-byte aligned), then 3 WRITEs",
+			     w[0].raddr);
+		} else {
+			w[0].rkey ^= 0x5a;
+			info(s->req->role, "WRITE with rkey 0x%x (the MR's is 0x%x), then 3 WRITEs",
+			     w[0].rkey, s->req->remote.rkey);
+		}
 		rc = post_wrs(s, s->req, w, 4);
 		if (!rc)
-			rc = expect_error_then_flush(s, w, 4, IBV_WC_REM_ACCESS_ERR);
+			rc = expect_error_then_flush(s, w, 4, misaligned ?
+						     IBV_WC_REM_INV_REQ_ERR :
+						     IBV_WC_REM_ACCESS_ERR);
 		if (!rc)
 			rc = expect_recv_flushed(s, s->req);
 	}
@@ -148,7 +161,7 @@ static int scen_bad_rkey(struct sess *s)
 	if (rc)
 		return rc;
 	if (s->resp)
-		rc = resp_untouched(s, "responder memory after a rejected WRITE");
+		rc = resp_untouched(s, "responder memory after a rejected request");
 	rc = step(s, STEP_RESULT, false, rc);
 	if (!rc)
 		rc = phase_end(s);
@@ -467,7 +480,8 @@ int run_session(struct sess *s)
 
 	switch (s->c->scenario) {
 	case SCEN_BAD_RKEY:
-		rc = scen_bad_rkey(s);
+	case SCEN_MISALIGNED_ATOMIC:
+		rc = scen_bad_request(s, s->c->scenario == SCEN_MISALIGNED_ATOMIC);
 		break;
 	case SCEN_RNR:
 		rc = scen_rnr(s);
