@@ -10,13 +10,6 @@
 . /opt/prxe/guest/lib/rc.sh
 . /opt/prxe/guest/lib/apps.sh
 
-atomic_pair_up() {
-	prxe_add prxe_a "$NS_A" "$NETDEV_A"
-	prxe_add prxe_b "$NS_B" "$NETDEV_B"
-	wait_for 10 "prxe_a has its RoCEv2 GID" rc_gid_ready prxe_a "$IP_A"
-	wait_for 10 "prxe_b has its RoCEv2 GID" rc_gid_ready prxe_b "$IP_B"
-}
-
 t_cmp_swp_fetch_add() {
 	local op
 	prxe_add prxe0 "$NS_A" "$NETDEV_A"
@@ -27,7 +20,7 @@ t_cmp_swp_fetch_add() {
 		rc_pass "$op in loopback"
 	done
 	run "delete prxe0" rdma link delete prxe0
-	atomic_pair_up
+	prxe_pair_up
 	for op in cmp_swp fetch_add; do
 		rc_test_pair prxe_a prxe_b -o "$op" -n 64 --offset 24
 		rc_pass "$op between two devices"
@@ -40,7 +33,7 @@ t_cmp_swp_fetch_add() {
 # are ODP, on anonymous memory and on an fsdax file.
 t_odp_atomics() {
 	local op f=$PMEM_MNT/atomic-odp
-	atomic_pair_up
+	prxe_pair_up
 	for op in cmp_swp fetch_add; do
 		rc_test_pair prxe_a prxe_b --odp -o "$op" -n 32
 		rc_pass "$op on ODP memory"
@@ -55,7 +48,7 @@ t_odp_atomics() {
 # with an invalid-request NAK, the requester's work request completes
 # with IBV_WC_REM_INV_REQ_ERR, the next ones are flushed, nothing changed.
 t_misaligned() {
-	atomic_pair_up
+	prxe_pair_up
 	rc_test_pair prxe_a prxe_b --expect misaligned_atomic
 	rc_pass "--expect misaligned_atomic"
 	expect_match "a misaligned FETCH_ADD was posted" "not 8-byte aligned" "$RC_OUT"
@@ -67,7 +60,7 @@ t_misaligned() {
 # different originals, which prxe_rc_test checks for every one.
 t_replay_under_loss() {
 	local netem=(netem loss 10% delay 1ms reorder 75% 50%) before op
-	atomic_pair_up
+	prxe_pair_up
 	run "netem on $NETDEV_A" in_a tc qdisc add dev "$NETDEV_A" root "${netem[@]}"
 	run "netem on $NETDEV_B" in_b tc qdisc add dev "$NETDEV_B" root "${netem[@]}"
 	before=$(rc_stat prxe_a dup_req)

@@ -12,11 +12,19 @@
 
 ODP_SIZES=0,1,4095,4096,4097,1m
 
-odp_pair_up() {
-	prxe_add prxe_a "$NS_A" "$NETDEV_A"
-	prxe_add prxe_b "$NS_B" "$NETDEV_B"
-	wait_for 10 "prxe_a has its RoCEv2 GID" rc_gid_ready prxe_a "$IP_A"
-	wait_for 10 "prxe_b has its RoCEv2 GID" rc_gid_ready prxe_b "$IP_B"
+# perftest_odp_files DIR: ib_write_bw, ib_read_bw, ib_send_bw --odp with
+# each end's buffer in a file of DIR (--mmap).
+perftest_odp_files() {
+	local prog
+	# perftest maps the file as it is: give it room for its buffers.
+	truncate -s 64M "$1/pt-server" "$1/pt-client"
+	PT_SERVER_ARGS=(--mmap="$1/pt-server")
+	PT_CLIENT_ARGS=(--mmap="$1/pt-client")
+	for prog in ib_write_bw ib_read_bw ib_send_bw; do
+		perftest "$prog" 65536 200 --odp
+	done
+	PT_SERVER_ARGS=() PT_CLIENT_ARGS=()
+	rm -f "$1/pt-server" "$1/pt-client"
 }
 
 # The device says what it can do on demand; applications check it.
@@ -44,7 +52,7 @@ t_anonymous_loopback() {
 
 t_anonymous_pair() {
 	local op
-	odp_pair_up
+	prxe_pair_up
 	for op in send write read; do
 		rc_test_pair prxe_a prxe_b --odp -o "$op" -s "$ODP_SIZES" -n 2
 		rc_pass "$op between ODP regions of two devices"
@@ -53,24 +61,12 @@ t_anonymous_pair() {
 	rc_pass "write from 5 SGEs"
 }
 
-# A file on the fsdax mount: DAX pages, mapped straight from pmem.
+# A file on the fsdax ext4 mount: DAX pages, mapped straight from pmem.
 t_fsdax_ext4() {
-	local op f=$PMEM_MNT/odp-buf
 	expect_match "pmem mounted with dax" "dax" \
 		"$(awk -v m="$PMEM_MNT" '$2 == m { print $4 }' /proc/mounts)"
-	prxe_add prxe0 "$NS_A" "$NETDEV_A"
-	wait_for 10 "prxe0 has its RoCEv2 GID" rc_gid_ready prxe0 "$IP_A"
-	for op in send write read; do
-		rc_loopback prxe0 --odp --mmap "$f" -o "$op" -s "$ODP_SIZES" -n 2
-		rc_pass "$op in an fsdax file mapping"
-	done
-	run "delete prxe0" rdma link delete prxe0
-	odp_pair_up
-	rc_test_pair prxe_a prxe_b --odp --mmap "$f" -o write -s 1,65536,1m -n 2
-	rc_pass "write from an fsdax file mapping to another device"
-	rc_test_pair prxe_a prxe_b --odp --mmap "$f" -o read -s 1,65536,1m -n 2
-	rc_pass "read into an fsdax file mapping from another device"
-	rm -f "$f"
+	odp_mapping "an fsdax (ext4 -o dax) file mapping" "$PMEM_MNT/odp-buf"
+	rm -f "$PMEM_MNT/odp-buf"
 }
 
 # After every batch both ends have the kernel invalidate their buffers'
@@ -79,7 +75,7 @@ t_fsdax_ext4() {
 # and no byte is read or written through a stale page.
 t_invalidate_and_refault() {
 	local op d f=$PMEM_MNT/odp-inval
-	odp_pair_up
+	prxe_pair_up
 	for op in write read send; do
 		rc_test_pair prxe_a prxe_b --odp --invalidate -o "$op" \
 			-s 4096,65536,1m -n 3
@@ -110,15 +106,7 @@ t_apps_odp() {
 	for prog in ib_write_bw ib_read_bw ib_send_bw; do
 		perftest "$prog" 65536 200 --odp
 	done
-	# perftest maps the file as it is: give it room for its buffers.
-	truncate -s 64M "$PMEM_MNT/pt-server" "$PMEM_MNT/pt-client"
-	PT_SERVER_ARGS=(--mmap="$PMEM_MNT/pt-server")
-	PT_CLIENT_ARGS=(--mmap="$PMEM_MNT/pt-client")
-	for prog in ib_write_bw ib_read_bw ib_send_bw; do
-		perftest "$prog" 65536 200 --odp
-	done
-	PT_SERVER_ARGS=() PT_CLIENT_ARGS=()
-	rm -f "$PMEM_MNT/pt-server" "$PMEM_MNT/pt-client"
+	perftest_odp_files "$PMEM_MNT"
 	for size in 1 65536; do
 		rc_pingpong "$size" 100 -o
 	done
@@ -131,7 +119,7 @@ t_apps_odp() {
 # be right.
 t_invalidation_storm() {
 	local op before
-	odp_pair_up
+	prxe_pair_up
 	before=$(rc_stat prxe_b odp_invalidations)
 	RC_SERVER_ARGS=(--mmap "$PMEM_MNT/storm-server")
 	for op in write read send; do
@@ -164,7 +152,7 @@ odp_mapping() {
 	[ "$(rc_stat prxe0 odp_page_faults)" -gt 0 ] ||
 		fail "prxe0: odp_page_faults $(rc_stat prxe0 odp_page_faults)"
 	run "delete prxe0" rdma link delete prxe0
-	odp_pair_up
+	prxe_pair_up
 	for op in send write read; do
 		rc_test_pair prxe_a prxe_b --odp --mmap "$f" -o "$op" \
 			-s 1,4097,65536,1m -n 2
@@ -263,7 +251,7 @@ t_file_io() {
 		done
 	done
 	run "delete prxe0" rdma link delete prxe0
-	odp_pair_up
+	prxe_pair_up
 	for m in "$PMEM_MNT" "$PMEM_XFS_MNT" "$PAGECACHE_MNT"; do
 		f=$m/odp-fileio
 		RC_SERVER_ARGS=(--mmap "$f.server" --file-io)
@@ -279,16 +267,8 @@ t_file_io() {
 
 # perftest --odp with its buffers in files on the fsdax xfs mount.
 t_apps_odp_xfs() {
-	local prog
 	apps_pair_up
-	truncate -s 64M "$PMEM_XFS_MNT/pt-server" "$PMEM_XFS_MNT/pt-client"
-	PT_SERVER_ARGS=(--mmap="$PMEM_XFS_MNT/pt-server")
-	PT_CLIENT_ARGS=(--mmap="$PMEM_XFS_MNT/pt-client")
-	for prog in ib_write_bw ib_read_bw ib_send_bw; do
-		perftest "$prog" 65536 200 --odp
-	done
-	PT_SERVER_ARGS=() PT_CLIENT_ARGS=()
-	rm -f "$PMEM_XFS_MNT/pt-server" "$PMEM_XFS_MNT/pt-client"
+	perftest_odp_files "$PMEM_XFS_MNT"
 }
 
 # Invalidation under traffic on the other kinds of mapping: while 8 MiB
@@ -298,7 +278,7 @@ t_apps_odp_xfs() {
 # pages themselves go and come back from the file.
 t_storm_mappings() {
 	local op what cfile sfile i
-	odp_pair_up
+	prxe_pair_up
 	for what in shmem pagecache xfs devdax; do
 		case $what in
 		shmem) cfile=/dev/shm/storm-client sfile=/dev/shm/storm-server ;;

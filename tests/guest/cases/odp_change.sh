@@ -16,10 +16,7 @@
 CHG_TIMEOUT=${CHG_TIMEOUT:-60}
 
 chg_pair_up() {
-	prxe_add prxe_a "$NS_A" "$NETDEV_A"
-	prxe_add prxe_b "$NS_B" "$NETDEV_B"
-	wait_for 10 "prxe_a has its RoCEv2 GID" rc_gid_ready prxe_a "$IP_A"
-	wait_for 10 "prxe_b has its RoCEv2 GID" rc_gid_ready prxe_b "$IP_B"
+	prxe_pair_up
 	CHG_GIDS=(-g "$(rc_gid_index prxe_b "$IP_B")"
 		  -G "$(rc_gid_index prxe_a "$IP_A")")
 }

@@ -12,13 +12,6 @@ RC_SIZES=0,1,1023,1024,1025,1m
 
 ns_of() { [ "$1" = "$NETDEV_A" ] && echo "$NS_A" || echo "$NS_B"; }
 
-prxe_pair_up() {
-	prxe_add prxe_a "$NS_A" "$NETDEV_A"
-	prxe_add prxe_b "$NS_B" "$NETDEV_B"
-	wait_for 10 "prxe_a has its RoCEv2 GID" rc_gid_ready prxe_a "$IP_A"
-	wait_for 10 "prxe_b has its RoCEv2 GID" rc_gid_ready prxe_b "$IP_B"
-}
-
 rc_all_opcodes() {
 	local how=$1 op
 	shift

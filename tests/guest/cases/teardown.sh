@@ -11,13 +11,6 @@
 
 TRAFFIC_LOG=/tmp/traffic.log
 
-teardown_pair_up() {
-	prxe_add prxe_a "$NS_A" "$NETDEV_A"
-	prxe_add prxe_b "$NS_B" "$NETDEV_B"
-	wait_for 10 "prxe_a has its RoCEv2 GID" rc_gid_ready prxe_a "$IP_A"
-	wait_for 10 "prxe_b has its RoCEv2 GID" rc_gid_ready prxe_b "$IP_B"
-}
-
 # Packets flow, whichever way (READ responses come from prxe_a).
 traffic_flowing() {
 	[ $(($(rc_stat prxe_a sent_pkts) + $(rc_stat prxe_b sent_pkts))) -gt 2000 ] \
@@ -74,7 +67,7 @@ works_again() {
 
 t_kill_applications() {
 	local p
-	teardown_pair_up
+	prxe_pair_up
 	traffic_start -o write -s 1m --total 2g
 	for p in $(pgrep -f prxe_rc_test); do kill -9 "$p"; done
 	traffic_ends 20
@@ -85,19 +78,19 @@ t_kill_applications() {
 t_link_delete() {
 	local dev
 	for dev in prxe_a prxe_b; do
-		teardown_pair_up
+		prxe_pair_up
 		traffic_start -o read -s 1m --total 2g
 		run "rdma link delete $dev during traffic" rdma link delete "$dev"
 		traffic_ends 30
 		nothing_left
 		testbed_reset
 	done
-	teardown_pair_up
+	prxe_pair_up
 	works_again
 }
 
 t_netdev_down() {
-	teardown_pair_up
+	prxe_pair_up
 	traffic_start -o send -s 1m --total 2g
 	run "$NETDEV_B down during traffic" in_b ip link set "$NETDEV_B" down
 	traffic_ends 30
@@ -111,13 +104,13 @@ t_netdev_down() {
 }
 
 t_netdev_delete() {
-	teardown_pair_up
+	prxe_pair_up
 	traffic_start -o write -s 1m --total 2g
 	run "delete $NETDEV_B during traffic" in_b ip link delete "$NETDEV_B"
 	traffic_ends 30
 	nothing_left
 	testbed_reset
-	teardown_pair_up
+	prxe_pair_up
 	works_again
 }
 
@@ -125,13 +118,13 @@ t_netdev_delete() {
 # from under them (they see their rings go idle and end), then the module
 # goes away; loaded again, it works.
 t_rmmod() {
-	teardown_pair_up
+	prxe_pair_up
 	traffic_start -o write -s 1m --total 2g
 	run "rmmod prxe during traffic" rmmod prxe
 	traffic_ends 30
 	[ ! -e /sys/module/prxe ] || fail "prxe.ko still loaded"
 	run "modprobe prxe" modprobe prxe
-	teardown_pair_up
+	prxe_pair_up
 	nothing_left
 	works_again
 }

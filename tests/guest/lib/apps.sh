@@ -17,10 +17,7 @@ APP_PORT=${APP_PORT:-18600}
 PT_SERVER_ARGS=() PT_CLIENT_ARGS=()
 
 apps_pair_up() {
-	prxe_add prxe_a "$NS_A" "$NETDEV_A"
-	prxe_add prxe_b "$NS_B" "$NETDEV_B"
-	wait_for 10 "prxe_a has its RoCEv2 GID" rc_gid_ready prxe_a "$IP_A"
-	wait_for 10 "prxe_b has its RoCEv2 GID" rc_gid_ready prxe_b "$IP_B"
+	prxe_pair_up
 	GID_A=$(rc_gid_index prxe_a "$IP_A")
 	GID_B=$(rc_gid_index prxe_b "$IP_B")
 }

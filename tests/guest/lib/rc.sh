@@ -16,6 +16,8 @@
 #   pair_run PORT SNS CNS            any server/client pair of programs
 #                                    (PAIR_SERVER, PAIR_CLIENT arrays)
 #   rc_gid_index DEV IP              GID index of IP's RoCEv2 GID (for -g / -x)
+#   prxe_pair_up                     prxe_a on va (netns pa) and prxe_b on vb
+#                                    (pb), each with its RoCEv2 GID
 #
 #   rxe_initial_setup                rdma_rxe device rxe0 in the initial
 #                                    namespace (veth rxa, RXE_IP) for the
@@ -28,6 +30,13 @@ RC_RUN_TIMEOUT=${RC_RUN_TIMEOUT:-100}
 RXE_NETDEV=rxa RXE_PEER=rxb RXE_IP=10.78.0.1
 
 rc_prog() { echo "$PRXE_TESTS/prxe_rc_test"; }
+
+prxe_pair_up() {
+	prxe_add prxe_a "$NS_A" "$NETDEV_A"
+	prxe_add prxe_b "$NS_B" "$NETDEV_B"
+	wait_for 10 "prxe_a has its RoCEv2 GID" rc_gid_ready prxe_a "$IP_A"
+	wait_for 10 "prxe_b has its RoCEv2 GID" rc_gid_ready prxe_b "$IP_B"
+}
 
 # in_ns NS COMMAND...: run in network namespace NS ("-": this one).
 in_ns() {
