@@ -222,13 +222,12 @@ void prxe_odp_release(struct prxe_mr *mr)
 }
 
 /*
- * The mirrored page at @addr, or NULL if it is not mirrored (or not
- * writable and @write).  Under odp->lock.
+ * The page at @addr as @entry (its block's) mirrors it, or NULL if it is
+ * not mirrored (or not writable and @write).  Under odp->lock.
  */
-static struct page *prxe_odp_lookup(struct prxe_odp *odp, unsigned long addr,
-				    bool write)
+static struct page *prxe_odp_entry_page(void *entry, unsigned long addr,
+					bool write)
 {
-	void *entry = xa_load(&odp->blocks, prxe_odp_block(addr));
 	unsigned long pfn;
 
 	if (!entry)
@@ -246,22 +245,50 @@ static struct page *prxe_odp_lookup(struct prxe_odp *odp, unsigned long addr,
 	return hmm_pfn_to_page(pfn);
 }
 
-/* Are the @n pages from @addr mirrored (writable if @write)?  Under lock. */
-static bool prxe_odp_present(struct prxe_odp *odp, unsigned long addr,
-			     unsigned long n, bool write)
+/* The mirrored page at @addr, as prxe_odp_entry_page().  Under odp->lock. */
+static struct page *prxe_odp_lookup(struct prxe_odp *odp, unsigned long addr,
+				    bool write)
 {
-	for (; n; n--, addr += PAGE_SIZE)
-		if (!prxe_odp_lookup(odp, addr, write))
+	return prxe_odp_entry_page(xa_load(&odp->blocks, prxe_odp_block(addr)),
+				   addr, write);
+}
+
+/* The pages of one piece of a copy, gathered under odp->lock. */
+struct prxe_odp_pages {
+	unsigned long	first;		/* page index of page[0] in the region */
+	struct page	*page[PRXE_ODP_FAULT_PAGES];
+};
+
+/*
+ * The @n pages from @addr, all mirrored (writable if @write)?  Gathers
+ * them into @pg, one xarray lookup per block.  Under odp->lock.
+ */
+static bool prxe_odp_gather(struct prxe_odp *odp, unsigned long addr,
+			    unsigned long n, bool write,
+			    struct prxe_odp_pages *pg)
+{
+	unsigned long b = prxe_odp_block(addr), i;
+	void *entry = xa_load(&odp->blocks, b);
+
+	pg->first = (addr - odp->start) >> PAGE_SHIFT;
+	for (i = 0; i < n; i++, addr += PAGE_SIZE) {
+		if (prxe_odp_block(addr) != b) {
+			b = prxe_odp_block(addr);
+			entry = xa_load(&odp->blocks, b);
+		}
+		pg->page[i] = prxe_odp_entry_page(entry, addr, write);
+		if (!pg->page[i])
 			return false;
+	}
 	return true;
 }
 
-/* A mirrored page for prxe_pages_copy(); present, under odp->lock. */
+/* A gathered page for prxe_pages_copy(). */
 static struct page *prxe_odp_page(const void *ctx, unsigned long idx)
 {
-	struct prxe_odp *odp = (struct prxe_odp *)ctx;
+	const struct prxe_odp_pages *pg = ctx;
 
-	return prxe_odp_lookup(odp, odp->start + (idx << PAGE_SHIFT), false);
+	return pg->page[idx - pg->first];
 }
 
 /* Is the page of HMM pfn word @pfn mapped as (part of) a whole PMD? */
@@ -454,6 +481,7 @@ int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 {
 	struct prxe_odp *odp = mr->odp;
 	bool write = dir == PRXE_TO_MR;
+	struct prxe_odp_pages pg;
 
 	while (len) {
 		unsigned long addr = odp->start + (pos & PAGE_MASK);
@@ -464,13 +492,18 @@ int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 		int err;
 
 		mutex_lock(&odp->lock);
-		if (!prxe_odp_present(odp, addr, n, write)) {
+		if (!prxe_odp_gather(odp, addr, n, write, &pg)) {
 			mutex_unlock(&odp->lock);
 			err = prxe_odp_fault_lock(odp, addr, n, write);
 			if (err)
 				return err;
+			/* Just stored under this lock: all there. */
+			if (!prxe_odp_gather(odp, addr, n, write, &pg)) {
+				mutex_unlock(&odp->lock);
+				return -EFAULT;
+			}
 		}
-		prxe_pages_copy(prxe_odp_page, odp, pos, buf, chunk, dir);
+		prxe_pages_copy(prxe_odp_page, &pg, pos, buf, chunk, dir);
 		mutex_unlock(&odp->lock);
 		buf += chunk;
 		pos += chunk;

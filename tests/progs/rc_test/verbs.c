@@ -270,7 +270,8 @@ int ep_open(struct ep *ep, const struct opts *o, const struct cfg *c,
 		return -1;
 	access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
 		 IBV_ACCESS_REMOTE_READ;
-	if (ops[c->op].atomic)
+	/* Atomic access, so that only the alignment is wrong in that one. */
+	if (ops[c->op].atomic || c->scenario == SCEN_MISALIGNED_ATOMIC)
 		access |= IBV_ACCESS_REMOTE_ATOMIC;
 	if (c->flags & CF_ODP)
 		access |= IBV_ACCESS_ON_DEMAND;

@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# prxe against the kernel's own rdma_rxe on the wire: rxe0 on veth rxa in
+# the initial namespace (stock rdma_rxe works only there), prxe_c on its
+# peer rxb moved into namespace pc.  Every byte verified by
+# tests/progs/prxe_rc_test, with prxe as the requester (client) and as the
+# responder (server).
+# timeout: 400
+
+. /opt/prxe/guest/lib/rc.sh
+. /opt/prxe/guest/lib/apps.sh
+
+NS_C=pc IP_C=10.78.0.2
+
+interop_cleanup() {
+	rdma link delete prxe_c 2>/dev/null
+	ip netns del "$NS_C" 2>/dev/null
+	rxe_initial_cleanup
+}
+
+# interop_up [MTU]: rxe0 and prxe_c, the veth at MTU (default 1500).
+interop_up() {
+	trap interop_cleanup EXIT
+	rxe_initial_setup
+	ip netns del "$NS_C" 2>/dev/null
+	run "netns $NS_C" ip netns add "$NS_C"
+	run "$RXE_PEER into $NS_C" ip link set "$RXE_PEER" netns "$NS_C"
+	run "address $IP_C" ip netns exec "$NS_C" ip addr add "$IP_C/24" dev "$RXE_PEER"
+	if [ -n "${1:-}" ]; then
+		run "MTU $1 on $RXE_NETDEV" ip link set "$RXE_NETDEV" mtu "$1"
+		run "MTU $1 on $RXE_PEER" ip netns exec "$NS_C" ip link set "$RXE_PEER" mtu "$1"
+	fi
+	run "$RXE_PEER up" ip netns exec "$NS_C" ip link set "$RXE_PEER" up
+	run "lo up in $NS_C" ip netns exec "$NS_C" ip link set lo up
+	prxe_add prxe_c "$NS_C" "$RXE_PEER"
+	wait_for 10 "prxe_c has its RoCEv2 GID" rc_gid_ready prxe_c "$IP_C"
+	wait_for 10 "rxe0 has its RoCEv2 GID" rc_gid_ready rxe0 "$RXE_IP"
+}
+
+# interop_ops MTU SIZES: every opcode, prxe requesting from rdma_rxe and
+# rdma_rxe requesting from prxe.
+interop_ops() {
+	local mtu=$1 sizes=$2 op
+	for op in send send_imm write write_imm read; do
+		rc_pair - rxe0 "$NS_C" prxe_c "$RXE_IP" -o "$op" -m "$mtu" \
+			-s "$sizes" -n 2
+		rc_pass "$op, prxe -> rdma_rxe, MTU $mtu"
+		rc_pair "$NS_C" prxe_c - rxe0 "$IP_C" -o "$op" -m "$mtu" \
+			-s "$sizes" -n 2
+		rc_pass "$op, rdma_rxe -> prxe, MTU $mtu"
+	done
+	for op in cmp_swp fetch_add; do
+		rc_pair - rxe0 "$NS_C" prxe_c "$RXE_IP" -o "$op" -n 16
+		rc_pass "$op, prxe -> rdma_rxe"
+		rc_pair "$NS_C" prxe_c - rxe0 "$IP_C" -o "$op" -n 16
+		rc_pass "$op, rdma_rxe -> prxe"
+	done
+}
+
+t_opcodes_mtu_1024() {
+	interop_up
+	interop_ops 1024 0,1,1023,1024,1025,65536,1m
+}
+
+t_opcodes_mtu_4096() {
+	interop_up 9000
+	interop_ops 4096 0,1,4095,4096,4097,1m
+}
+
+# Errors cross the wire as NAKs rdma_rxe and prxe read alike: a WRITE with
+# a bad rkey (remote access error) and a misaligned atomic (invalid
+# request), prxe requesting from rdma_rxe.  (rdma_rxe as the requester
+# deviates in what it flushes: rxe_baseline.)
+t_error_naks() {
+	local scenario
+	interop_up
+	for scenario in bad_rkey misaligned_atomic; do
+		rc_pair - rxe0 "$NS_C" prxe_c "$RXE_IP" --expect "$scenario"
+		rc_pass "--expect $scenario, prxe -> rdma_rxe"
+	done
+}
+
+# Loss both ways (netem 3%): PSN sequence NAKs, READ re-requests and
+# timeouts between the two implementations, every byte verified.
+t_under_loss() {
+	local op netem=(netem loss 3% delay 1ms)
+	interop_up
+	run "netem on $RXE_NETDEV" tc qdisc add dev "$RXE_NETDEV" root "${netem[@]}"
+	run "netem on $RXE_PEER" ip netns exec "$NS_C" \
+		tc qdisc add dev "$RXE_PEER" root "${netem[@]}"
+	for op in write read send; do
+		RC_RUN_TIMEOUT=150 rc_pair - rxe0 "$NS_C" prxe_c "$RXE_IP" \
+			-o "$op" -s 1m --total 8m
+		rc_pass "$op of 8 MiB under 3% loss, prxe -> rdma_rxe"
+		RC_RUN_TIMEOUT=150 rc_pair "$NS_C" prxe_c - rxe0 "$IP_C" \
+			-o "$op" -s 1m --total 8m
+		rc_pass "$op of 8 MiB under 3% loss, rdma_rxe -> prxe"
+	done
+	rc_dump_counters
+}
+
+# perftest between the two, prxe as server and as client.
+t_perftest() {
+	local prog gx gc
+	interop_up
+	gx=$(rc_gid_index rxe0 "$RXE_IP")
+	gc=$(rc_gid_index prxe_c "$IP_C")
+	for prog in ib_send_bw ib_write_bw ib_read_bw ib_atomic_bw ib_write_lat \
+		    ib_read_lat; do
+		interop_perftest "$prog" - rxe0 "$gx" "$NS_C" prxe_c "$gc" "$RXE_IP"
+		interop_perftest "$prog" "$NS_C" prxe_c "$gc" - rxe0 "$gx" "$IP_C"
+	done
+}
+
+# interop_perftest PROG SNS SDEV SGID CNS CDEV CGID SERVER_IP: one run,
+# both ends must exit 0 and the client print its result line.
+interop_perftest() {
+	local prog=$1 common=(-p "$APP_PORT" -m 1024 -F -n 200)
+	[ "$prog" = ib_atomic_bw ] || common+=(-s 4096)
+	PAIR_SERVER=("$prog" -d "$3" -x "$4" "${common[@]}")
+	PAIR_CLIENT=("$prog" -d "$6" -x "$7" "${common[@]}" "$8")
+	pair_run "$APP_PORT" "$2" "$5"
+	APP_PORT=$((APP_PORT + 1))
+	printf '%s\n' "$PAIR_OUT" | tail -n 6
+	[ "$PAIR_STATUS" = 0 ] && [ "$PAIR_SERVER_STATUS" = 0 ] ||
+		fail "$prog $3 <- $6: exit $PAIR_STATUS (server $PAIR_SERVER_STATUS)"
+	awk '$2 == 200 { ok = 1 } END { exit !ok }' <<<"$PAIR_OUT" ||
+		fail "$prog $3 <- $6: no result line"
+	echo "ok: $prog, server $3, client $6"
+}
