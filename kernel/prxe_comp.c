@@ -6,10 +6,11 @@
  *
  * Work requests retire in order.  An ACK for PSN p retires every SEND /
  * RDMA WRITE whose last PSN is at or before p; a READ retires when its last
- * response has been placed, an atomic when its ATOMIC ACKNOWLEDGE has
- * (the original remote data, into the local SGE).  Each READ in flight places its responses on
- * its own, a few ahead of a missing one; one far ahead (or an ACK past the
- * READ) asks again for the rest of that READ alone (prxe_req_reread()).
+ * response has been placed, an atomic when its ATOMIC ACKNOWLEDGE has (the
+ * original remote data, into the local SGE).  Each READ in flight places
+ * its responses on its own, a few ahead of a missing one; one far ahead (or
+ * an ACK past the READ) asks again for the rest of that READ alone
+ * (prxe_req_reread()).
  * NAK (PSN sequence error) and timeouts rewind the requester to the oldest
  * work request not retired (prxe_req_rewind()); an RNR NAK pauses the
  * requester for the time the responder asked for.
@@ -144,8 +145,9 @@ void prxe_comp_local_failure(struct prxe_qp *qp)
 }
 
 /*
- * The READ whose responses use @psn (or the atomic of @psn), among the work requests taken from
- * the send ring (sent, or sent and then rewound); NULL if none.
+ * The READ whose responses use @psn (or the atomic of @psn), among the
+ * work requests taken from the send ring (sent, or sent and then rewound);
+ * NULL if none.
  */
 static struct prxe_swqe *prxe_comp_read_of(struct prxe_qp *qp, u32 psn)
 {

@@ -5,7 +5,8 @@
  * Each run sends at most one packet: it takes the next work request from
  * the send ring into the QP's shadow copy (checked once there), and sends
  * its next packet (SEND and RDMA WRITE are cut at the path MTU; an RDMA
- * READ is one request whose responses use one PSN per MTU).  The completer
+ * READ is one request whose responses use one PSN per MTU; an atomic is
+ * one request and one ATOMIC ACKNOWLEDGE).  The completer
  * retires work requests and, to retransmit, rewinds qp->req to the oldest
  * one not yet acknowledged (prxe_req_rewind()).
  *

@@ -14,8 +14,9 @@
  * ACKs are coalesced: a request asking for one (AckReq) makes an ACK
  * pending, sent when the QP's queue of incoming requests is empty.  A PSN
  * gap is NAKed once; duplicates are acknowledged again (SEND / WRITE),
- * answered again from memory (READ) or from the replay memory (atomics).  Errors the requester must hear of are
- * NAKed, and put this QP in the error state as IBTA prescribes for them.
+ * answered again from memory (READ) or from the replay memory (atomics).
+ * Errors the requester must hear of are NAKed, and put this QP in the
+ * error state as IBTA prescribes for them.
  *
  * Runs in the QP task under qp->mutex.
  */
