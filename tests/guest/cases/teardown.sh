@@ -69,6 +69,10 @@ t_kill_applications() {
 	local p
 	prxe_pair_up
 	traffic_start -o write -s 1m --total 2g
+	# While it runs, the QPs' engine state is there to see.
+	expect_match "rdma -dd resource show qp: the requester's state" \
+		"drv_sq_posted [0-9]+ drv_sq_sent [0-9]+ drv_req_psn 0x" \
+		"$(rdma -dd resource show qp link prxe_b/1 2>&1)"
 	for p in $(pgrep -f prxe_rc_test); do kill -9 "$p"; done
 	traffic_ends 20
 	nothing_left
