@@ -245,14 +245,6 @@ static struct page *prxe_odp_entry_page(void *entry, unsigned long addr,
 	return hmm_pfn_to_page(pfn);
 }
 
-/* The mirrored page at @addr, as prxe_odp_entry_page().  Under odp->lock. */
-static struct page *prxe_odp_lookup(struct prxe_odp *odp, unsigned long addr,
-				    bool write)
-{
-	return prxe_odp_entry_page(xa_load(&odp->blocks, prxe_odp_block(addr)),
-				   addr, write);
-}
-
 /* The pages of one piece of a copy, gathered under odp->lock. */
 struct prxe_odp_pages {
 	unsigned long	first;		/* page index of page[0] in the region */
@@ -462,6 +454,32 @@ static int prxe_odp_fault_lock(struct prxe_odp *odp, unsigned long addr,
 	return err == -EPERM || err == -EBUSY ? -EFAULT : err;
 }
 
+/*
+ * The @n pages from @addr (n <= PRXE_ODP_FAULT_PAGES), writable if @write,
+ * into @pg, faulted in first if they are not all mirrored so; returns 0
+ * with odp->lock held (the pages stay valid until it is dropped), or the
+ * errno of prxe_odp_fault_lock() without it.
+ */
+static int prxe_odp_pages_lock(struct prxe_odp *odp, unsigned long addr,
+			       unsigned long n, bool write,
+			       struct prxe_odp_pages *pg)
+{
+	int err;
+
+	mutex_lock(&odp->lock);
+	if (prxe_odp_gather(odp, addr, n, write, pg))
+		return 0;
+	mutex_unlock(&odp->lock);
+	err = prxe_odp_fault_lock(odp, addr, n, write);
+	if (err)
+		return err;
+	/* Just stored under this lock: all there. */
+	if (prxe_odp_gather(odp, addr, n, write, pg))
+		return 0;
+	mutex_unlock(&odp->lock);
+	return -EFAULT;
+}
+
 /**
  * prxe_odp_copy() - copy to or from an ODP memory region
  * @mr: the region; [@pos, @pos + @len) is inside it (prxe_mr_check())
@@ -491,18 +509,9 @@ int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 				  PAGE_SHIFT;
 		int err;
 
-		mutex_lock(&odp->lock);
-		if (!prxe_odp_gather(odp, addr, n, write, &pg)) {
-			mutex_unlock(&odp->lock);
-			err = prxe_odp_fault_lock(odp, addr, n, write);
-			if (err)
-				return err;
-			/* Just stored under this lock: all there. */
-			if (!prxe_odp_gather(odp, addr, n, write, &pg)) {
-				mutex_unlock(&odp->lock);
-				return -EFAULT;
-			}
-		}
+		err = prxe_odp_pages_lock(odp, addr, n, write, &pg);
+		if (err)
+			return err;
 		prxe_pages_copy(prxe_odp_page, &pg, pos, buf, chunk, dir);
 		mutex_unlock(&odp->lock);
 		buf += chunk;
@@ -527,20 +536,14 @@ int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 int prxe_odp_atomic(struct prxe_mr *mr, u64 pos, struct prxe_atomic *a)
 {
 	struct prxe_odp *odp = mr->odp;
-	unsigned long addr = odp->start + (pos & PAGE_MASK);
-	struct page *page;
+	struct prxe_odp_pages pg;
 	int err;
 
-	mutex_lock(&odp->lock);
-	page = prxe_odp_lookup(odp, addr, true);
-	if (!page) {
-		mutex_unlock(&odp->lock);
-		err = prxe_odp_fault_lock(odp, addr, 1, true);
-		if (err)
-			return err;
-		page = prxe_odp_lookup(odp, addr, true);
-	}
-	prxe_page_atomic(page, offset_in_page(pos), a);
+	err = prxe_odp_pages_lock(odp, odp->start + (pos & PAGE_MASK), 1, true,
+				  &pg);
+	if (err)
+		return err;
+	prxe_page_atomic(pg.page[0], offset_in_page(pos), a);
 	mutex_unlock(&odp->lock);
 	return 0;
 }

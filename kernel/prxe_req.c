@@ -146,8 +146,8 @@ static void prxe_req_fail(struct prxe_qp *qp, u32 idx, u32 status)
 static struct sk_buff *prxe_req_atomic_pkt(struct prxe_qp *qp,
 					   struct prxe_swqe *swqe)
 {
-	u8 opcode = swqe->wr.opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ?
-		    PRXE_OP_RC_COMPARE_SWAP : PRXE_OP_RC_FETCH_ADD;
+	bool cmp_swap = swqe->wr.opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP;
+	u8 opcode = cmp_swap ? PRXE_OP_RC_COMPARE_SWAP : PRXE_OP_RC_FETCH_ADD;
 	struct prxe_bth *bth;
 	struct sk_buff *skb;
 
@@ -155,17 +155,15 @@ static struct sk_buff *prxe_req_atomic_pkt(struct prxe_qp *qp,
 			      &bth);
 	if (!skb)
 		return NULL;
-	/* CMP_SWAP: compare_add is the compare data; FETCH_ADD: the addend. */
-	if (opcode == PRXE_OP_RC_COMPARE_SWAP)
-		prxe_atmeth_set(prxe_atmeth(prxe_opcode_info(opcode), bth),
-				swqe->wr.wr.atomic.remote_addr,
-				swqe->wr.wr.atomic.rkey, swqe->wr.wr.atomic.swap,
-				swqe->wr.wr.atomic.compare_add);
-	else
-		prxe_atmeth_set(prxe_atmeth(prxe_opcode_info(opcode), bth),
-				swqe->wr.wr.atomic.remote_addr,
-				swqe->wr.wr.atomic.rkey,
-				swqe->wr.wr.atomic.compare_add, 0);
+	/*
+	 * The work request's compare_add is CMP_SWAP's compare data or
+	 * FETCH_ADD's addend; the AtomicETH carries swap data or addend first.
+	 */
+	prxe_atmeth_set(prxe_atmeth(prxe_opcode_info(opcode), bth),
+			swqe->wr.wr.atomic.remote_addr, swqe->wr.wr.atomic.rkey,
+			cmp_swap ? swqe->wr.wr.atomic.swap :
+				   swqe->wr.wr.atomic.compare_add,
+			cmp_swap ? swqe->wr.wr.atomic.compare_add : 0);
 	return skb;
 }
 

@@ -116,13 +116,9 @@ t_perftest() {
 interop_perftest() {
 	local prog=$1 common=(-p "$APP_PORT" -m 1024 -F -n 200)
 	[ "$prog" = ib_atomic_bw ] || common+=(-s 4096)
-	PAIR_SERVER=("$prog" -d "$3" -x "$4" "${common[@]}")
-	PAIR_CLIENT=("$prog" -d "$6" -x "$7" "${common[@]}" "$8")
-	pair_run "$APP_PORT" "$2" "$5"
-	APP_PORT=$((APP_PORT + 1))
-	printf '%s\n' "$PAIR_OUT" | tail -n 6
-	[ "$PAIR_STATUS" = 0 ] && [ "$PAIR_SERVER_STATUS" = 0 ] ||
-		fail "$prog $3 <- $6: exit $PAIR_STATUS (server $PAIR_SERVER_STATUS)"
+	APP_SERVER_NS=$2 APP_CLIENT_NS=$5 app_pair \
+		"$prog" -d "$3" -x "$4" "${common[@]}" -- \
+		"$prog" -d "$6" -x "$7" "${common[@]}" "$8"
 	awk '$2 == 200 { ok = 1 } END { exit !ok }' <<<"$PAIR_OUT" ||
 		fail "$prog $3 <- $6: no result line"
 	echo "ok: $prog, server $3, client $6"

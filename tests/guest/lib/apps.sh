@@ -3,8 +3,9 @@
 # netns pa on prxe_a and a client in pb on prxe_b (lib/rc.sh's pair_run).
 #
 #   apps_pair_up                     the two devices; GID_A / GID_B set
-#   app_pair SARGS... -- CARGS...    one server/client run; fails unless
-#                                    both exit 0
+#   app_pair SARGS... -- CARGS...    one server/client run (in APP_SERVER_NS
+#                                    and APP_CLIENT_NS, default pa and pb);
+#                                    fails unless both exit 0
 #   perftest PROG SIZE ITERS [ARGS...]   one perftest run with ARGS on both
 #                                    ends, PT_SERVER_ARGS / PT_CLIENT_ARGS
 #                                    (arrays) on one end only; fails
@@ -27,7 +28,7 @@ app_pair() {
 	while [ "$1" != -- ]; do PAIR_SERVER+=("$1"); shift; done
 	shift
 	PAIR_CLIENT=("$@")
-	pair_run "$APP_PORT" "$NS_A" "$NS_B"
+	pair_run "$APP_PORT" "${APP_SERVER_NS:-$NS_A}" "${APP_CLIENT_NS:-$NS_B}"
 	printf '%s\n' "$PAIR_OUT"
 	echo "+ exit: client $PAIR_STATUS, server $PAIR_SERVER_STATUS"
 	if [ "$PAIR_STATUS" != 0 ] || [ "$PAIR_SERVER_STATUS" != 0 ]; then
