@@ -48,6 +48,8 @@ struct prxe_dev {
 
 	/* prxe_mr.c: memory regions by key index (key >> 8) */
 	struct xarray		mrs;
+	/* prxe_ah.c: address handles by number (irq-safe lock) */
+	struct xarray		ahs;
 	/* prxe_qp.c: queue pairs by QPN */
 	struct xarray		qps;
 	u32			next_qpn;
@@ -71,6 +73,7 @@ struct prxe_dev *prxe_get_dev_by_netdev(struct net_device *ndev);
 struct prxe_dev *prxe_dev_alloc(struct net_device *ndev);
 int prxe_dev_register(struct prxe_dev *prxe, const char *name);
 enum ib_port_state prxe_port_state(struct prxe_dev *prxe);
+u32 prxe_port_mtu(struct prxe_dev *prxe);
 void prxe_port_update(struct prxe_dev *prxe);
 
 /* prxe_link.c: rdma link type "prxe" and netdev events */

@@ -26,6 +26,7 @@ static const struct rdma_stat_desc prxe_counter_descs[] = {
 	[PRXE_CNT_DUP_REQ].name			= "dup_req",
 	[PRXE_CNT_ACK_TIMEOUTS].name		= "ack_timeouts",
 	[PRXE_CNT_COMP_RETRY_EXCEEDED].name	= "completer_retry_exceeded",
+	[PRXE_CNT_RCVD_UD_DROPPED].name		= "rcvd_ud_dropped",
 	[PRXE_CNT_ODP_PAGE_FAULTS].name		= "odp_page_faults",
 	[PRXE_CNT_ODP_INVALIDATIONS].name	= "odp_invalidations",
 	[PRXE_CNT_ODP_PMD_MAPPINGS].name	= "odp_pmd_mappings",

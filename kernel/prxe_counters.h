@@ -33,6 +33,7 @@ enum prxe_counter {
 	PRXE_CNT_DUP_REQ,
 	PRXE_CNT_ACK_TIMEOUTS,
 	PRXE_CNT_COMP_RETRY_EXCEEDED,
+	PRXE_CNT_RCVD_UD_DROPPED,	/* datagram: wrong Q_Key, no receive WQE */
 	/* ODP memory regions (prxe_odp.c). */
 	PRXE_CNT_ODP_PAGE_FAULTS,	/* pages mirrored by a fault */
 	PRXE_CNT_ODP_INVALIDATIONS,	/* invalidations that dropped pages */

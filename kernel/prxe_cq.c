@@ -41,6 +41,7 @@ int prxe_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 
 	num = roundup_pow_of_two(attr->cqe);
 	spin_lock_init(&cq->lock);
+	spin_lock_init(&cq->poll_lock);
 	err = prxe_ring_init(&cq->ring, uctx, num, sizeof(struct prxe_cqe),
 			     &resp.cq);
 	if (err)

@@ -18,6 +18,7 @@
 #include "prxe_net.h"
 #include "prxe_params.h"
 #include "prxe_qp.h"
+#include "prxe_ud.h"
 
 enum ib_port_state prxe_port_state(struct prxe_dev *prxe)
 {
@@ -139,6 +140,7 @@ struct prxe_dev *prxe_dev_alloc(struct net_device *ndev)
 	INIT_LIST_HEAD(&prxe->list);
 	prxe_mr_table_init(prxe);
 	prxe_qp_table_init(prxe);
+	prxe_ah_table_init(prxe);
 
 	ibdev = &prxe->ibdev;
 	ibdev->node_type = RDMA_NODE_IB_CA;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Memory regions on pinned user memory (ib_umem) or mirrored on demand
- * (prxe_odp.c), their keys, and copying bytes in and out of them for the
- * data path.
+ * (prxe_odp.c), the DMA region of kernel PDs, their keys, and copying
+ * bytes in and out of them for the data path.
  *
  * Keys: lkey == rkey == (index << 8) | tag, index allocated in prxe->mrs.
  * The data path looks a key up with prxe_mr_get() (RCU, takes a reference)
@@ -43,13 +43,36 @@ static int prxe_mr_pin_pages(struct prxe_mr *mr)
 	return i == mr->npages ? 0 : -EFAULT;
 }
 
+/* Give @mr its extent and keys: from now on the data path can find it. */
+static int prxe_mr_add(struct prxe_dev *prxe, struct prxe_mr *mr, u64 iova,
+		       u64 length, int access)
+{
+	u32 index;
+	int err;
+
+	mr->iova = iova;
+	mr->length = length;
+	mr->access = access;
+	refcount_set(&mr->refs, 1);
+	init_completion(&mr->released);
+
+	err = xa_alloc(&prxe->mrs, &index, mr, XA_LIMIT(1, PRXE_MAX_MR),
+		       GFP_KERNEL);
+	if (err)
+		return err;
+	mr->ibmr.lkey = index << 8 | get_random_u8();
+	mr->ibmr.rkey = mr->ibmr.lkey;
+	mr->ibmr.iova = iova;
+	mr->ibmr.length = length;
+	return 0;
+}
+
 struct ib_mr *prxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			       u64 iova, int access, struct ib_udata *udata)
 {
 	struct prxe_dev *prxe = to_prxe_dev(ibpd->device);
 	struct prxe_mr *mr;
 	u64 end;
-	u32 index;
 	int err;
 
 	if (!length || length > PRXE_MAX_MR_SIZE ||
@@ -76,20 +99,9 @@ struct ib_mr *prxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 		mr->first_offset = ib_umem_offset(mr->umem);
 	}
 
-	mr->iova = iova;
-	mr->length = length;
-	mr->access = access;
-	refcount_set(&mr->refs, 1);
-	init_completion(&mr->released);
-
-	err = xa_alloc(&prxe->mrs, &index, mr, XA_LIMIT(1, PRXE_MAX_MR),
-		       GFP_KERNEL);
+	err = prxe_mr_add(prxe, mr, iova, length, access);
 	if (err)
 		goto err_pages;
-	mr->ibmr.lkey = index << 8 | get_random_u8();
-	mr->ibmr.rkey = mr->ibmr.lkey;
-	mr->ibmr.iova = iova;
-	mr->ibmr.length = length;
 	return &mr->ibmr;
 
 err_pages:
@@ -102,6 +114,29 @@ err_pages:
 err_free:
 	kfree(mr);
 	return ERR_PTR(err);
+}
+
+/*
+ * The region of all kernel memory a kernel PD gets for its local_dma_lkey
+ * (ib_alloc_pd()): prxe is a virtual-DMA device (no dma_device), so the
+ * "DMA addresses" kernel consumers put in their SGEs are kernel virtual
+ * addresses.  Only QPs of the same (kernel) PD can use its key.
+ */
+struct ib_mr *prxe_get_dma_mr(struct ib_pd *ibpd, int access)
+{
+	struct prxe_mr *mr;
+	int err;
+
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	if (!mr)
+		return ERR_PTR(-ENOMEM);
+	mr->dma = true;
+	err = prxe_mr_add(to_prxe_dev(ibpd->device), mr, 0, U64_MAX, access);
+	if (err) {
+		kfree(mr);
+		return ERR_PTR(err);
+	}
+	return &mr->ibmr;
 }
 
 int prxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
@@ -160,6 +195,8 @@ int prxe_mr_check(struct prxe_mr *mr, struct ib_pd *pd, u64 iova, u64 len,
 		return -EACCES;
 	if (!len)
 		return 0;
+	if (mr->dma)
+		return check_add_overflow(iova, len, &end) ? -EACCES : 0;
 	if (check_add_overflow(iova, len, &end) || iova < mr->iova)
 		return -EACCES;
 	mr_end = mr->iova + mr->length;	/* checked at registration */
@@ -208,6 +245,15 @@ int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
 {
 	u64 pos = iova - mr->iova + mr->first_offset;
 
+	if (mr->dma) {
+		void *va = (void *)(uintptr_t)iova;
+
+		if (dir == PRXE_TO_MR)
+			memcpy(va, buf, len);
+		else
+			memcpy(buf, va, len);
+		return 0;
+	}
 	if (mr->odp)
 		return prxe_odp_copy(mr, pos, buf, len, dir);
 	prxe_pages_copy(prxe_mr_pinned_page, mr, pos, buf, len, dir);
@@ -219,16 +265,20 @@ int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
  * one page), atomic against the CPU too: the responder of every QP and
  * the processes themselves may touch the same word.
  */
-void prxe_page_atomic(struct page *page, unsigned int off,
-		      struct prxe_atomic *a)
+static void prxe_u64_atomic(u64 *p, struct prxe_atomic *a)
 {
-	void *va = kmap_local_page(page);
-	u64 *p = va + off;
-
 	if (a->cmp_swap)
 		a->orig = cmpxchg64(p, a->compare_add, a->swap);
 	else
 		a->orig = atomic64_fetch_add(a->compare_add, (atomic64_t *)p);
+}
+
+void prxe_page_atomic(struct page *page, unsigned int off,
+		      struct prxe_atomic *a)
+{
+	void *va = kmap_local_page(page);
+
+	prxe_u64_atomic(va + off, a);
 	kunmap_local(va);
 }
 
@@ -241,6 +291,10 @@ int prxe_mr_atomic(struct prxe_mr *mr, u64 iova, struct prxe_atomic *a)
 {
 	u64 pos = iova - mr->iova + mr->first_offset;
 
+	if (mr->dma) {
+		prxe_u64_atomic((u64 *)(uintptr_t)iova, a);
+		return 0;
+	}
 	if (mr->odp)
 		return prxe_odp_atomic(mr, pos, a);
 	prxe_page_atomic(mr->pages[pos >> PAGE_SHIFT], offset_in_page(pos), a);

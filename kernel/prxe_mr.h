@@ -26,6 +26,8 @@ struct prxe_mr {
 	u64			length;
 	unsigned int		first_offset;	/* of iova in pages[0] */
 	int			access;		/* IB_ACCESS_* */
+	/* A kernel PD's DMA region: addresses are kernel virtual addresses. */
+	bool			dma;
 
 	/* Users in the data path; dereg waits for them. */
 	refcount_t		refs;
@@ -46,6 +48,7 @@ enum prxe_copy_dir {
 struct ib_mr *prxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			       u64 iova, int access, struct ib_udata *udata);
 int prxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
+struct ib_mr *prxe_get_dma_mr(struct ib_pd *ibpd, int access);
 int prxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 void prxe_mr_table_init(struct prxe_dev *prxe);
 

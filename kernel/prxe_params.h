@@ -28,6 +28,7 @@
 #define PRXE_MAX_CQE			0x8000
 #define PRXE_MAX_MR			0x10000
 #define PRXE_MAX_PD			0x10000
+#define PRXE_MAX_AH			0x10000
 #define PRXE_MAX_MR_SIZE		(1ULL << 40)
 #define PRXE_MAX_MSG_SIZE		(1U << 31)
 #define PRXE_MAX_RD_ATOMIC		128

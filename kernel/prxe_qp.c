@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Queue pair verbs: create, modify (the state machine and attributes),
- * query, destroy, and the send doorbell.
+ * query, destroy, and the doorbells (user QPs) or posting (kernel QPs).
  *
  * Locking: qp->mutex guards the QP's state, attributes and engines (see
  * prxe_qp.h).  Lock order: qp->mutex -> cq->lock.  The QP table
@@ -16,6 +16,7 @@
 #include "prxe_mr.h"
 #include "prxe_params.h"
 #include "prxe_qp.h"
+#include "prxe_ud.h"
 
 void prxe_qp_table_init(struct prxe_dev *prxe)
 {
@@ -24,14 +25,27 @@ void prxe_qp_table_init(struct prxe_dev *prxe)
 }
 
 static int prxe_qp_check_init(struct ib_device *ibdev,
-			      struct ib_qp_init_attr *init)
+			      struct ib_qp_init_attr *init, bool user)
 {
 	struct ib_qp_cap *cap = &init->cap;
 
-	if (init->qp_type != IB_QPT_RC) {
-		ibdev_dbg(ibdev, "create_qp: QP type %d not supported\n",
-			  init->qp_type);
+	switch (init->qp_type) {
+	case IB_QPT_RC:
+		/* Kernel RC consumers would need memory registration WRs. */
+		if (user)
+			break;
+		fallthrough;
+	default:
+		ibdev_dbg(ibdev, "create_qp: %s QP type %d not supported\n",
+			  user ? "user" : "kernel", init->qp_type);
 		return -EOPNOTSUPP;
+	case IB_QPT_UD:
+		break;
+	case IB_QPT_GSI:
+		/* The MAD layer's, one per port. */
+		if (user || init->port_num != PRXE_PORT)
+			return -EINVAL;
+		break;
 	}
 	if (init->srq || init->create_flags)
 		return -EOPNOTSUPP;
@@ -117,23 +131,23 @@ int prxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	struct prxe_dev *prxe = to_prxe_dev(ibqp->device);
 	struct prxe_qp *qp = to_prxe_qp(ibqp);
 	struct prxe_create_qp_resp resp = {};
-	struct ib_ucontext *uctx;
+	struct ib_ucontext *uctx = NULL;
 	u32 qpn;
 	int err;
 
-	err = prxe_qp_check_init(ibqp->device, init);
+	err = prxe_qp_check_init(ibqp->device, init, udata != NULL);
 	if (err)
 		return err;
-	/* Kernel QPs (the GSI QP for rdma_cm) come with UD support. */
-	if (!udata)
-		return -EOPNOTSUPP;
-	if (udata->outlen < sizeof(resp))
-		return -EINVAL;
-	uctx = &rdma_udata_to_drv_context(udata, struct prxe_ucontext,
-					  ibuc)->ibuc;
+	if (udata) {
+		if (udata->outlen < sizeof(resp))
+			return -EINVAL;
+		uctx = &rdma_udata_to_drv_context(udata, struct prxe_ucontext,
+						  ibuc)->ibuc;
+	}
 
 	qp->prxe = prxe;
 	mutex_init(&qp->mutex);
+	spin_lock_init(&qp->kpost_lock);
 	qp->state = IB_QPS_RESET;
 	qp->sq_sig_all = init->sq_sig_type == IB_SIGNAL_ALL_WR;
 	qp->path_mtu = IB_MTU_1024;
@@ -151,16 +165,23 @@ int prxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	if (err)
 		goto err_route;
 
-	err = xa_alloc_cyclic(&prxe->qps, &qpn, qp,
-			      XA_LIMIT(PRXE_MIN_QPN, PRXE_MAX_QPN),
-			      &prxe->next_qpn, GFP_KERNEL);
+	if (init->qp_type == IB_QPT_GSI) {
+		qpn = PRXE_GSI_QPN;
+		err = xa_insert(&prxe->qps, qpn, qp, GFP_KERNEL);
+	} else {
+		err = xa_alloc_cyclic(&prxe->qps, &qpn, qp,
+				      XA_LIMIT(PRXE_MIN_QPN, PRXE_MAX_QPN),
+				      &prxe->next_qpn, GFP_KERNEL);
+	}
 	if (err < 0)
 		goto err_queues;
 	ibqp->qp_num = qpn;
 
-	err = ib_copy_to_udata(udata, &resp, sizeof(resp));
-	if (err)
-		goto err_xa;
+	if (udata) {
+		err = ib_copy_to_udata(udata, &resp, sizeof(resp));
+		if (err)
+			goto err_xa;
+	}
 	return 0;
 
 err_xa:
@@ -289,6 +310,8 @@ int prxe_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		qp->max_dest_rd_atomic = attr->max_dest_rd_atomic;
 	if (mask & IB_QP_DEST_QPN)
 		qp->dest_qpn = attr->dest_qp_num;
+	if (mask & IB_QP_QKEY)
+		qp->qkey = attr->qkey;
 	if (mask & IB_QP_RQ_PSN) {
 		qp->rq_psn = attr->rq_psn & PRXE_PSN_MASK;
 		qp->resp.epsn = qp->rq_psn;
@@ -336,6 +359,7 @@ int prxe_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	attr->rq_psn = qp->resp.epsn;
 	attr->sq_psn = qp->req.psn;
 	attr->dest_qp_num = qp->dest_qpn;
+	attr->qkey = qp->qkey;
 	attr->port_num = PRXE_PORT;
 	attr->timeout = qp->timeout;
 	attr->retry_cnt = qp->retry_cnt;
@@ -427,11 +451,14 @@ int prxe_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 /*
  * Send doorbell.  The provider writes work requests into the shared send
  * ring and then issues POST_SEND with no work requests; ib_uverbs passes
- * that on with @wr NULL.  Kernel QPs do not exist yet.
+ * that on with @wr NULL.  Kernel consumers post work requests
+ * (prxe_kverbs.c).
  */
 int prxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		   const struct ib_send_wr **bad_wr)
 {
+	if (!ibqp->uobject)
+		return prxe_kpost_send(to_prxe_qp(ibqp), wr, bad_wr);
 	if (wr) {
 		*bad_wr = wr;
 		return -EOPNOTSUPP;
@@ -444,6 +471,8 @@ int prxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 int prxe_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		   const struct ib_recv_wr **bad_wr)
 {
+	if (!ibqp->uobject)
+		return prxe_kpost_recv(to_prxe_qp(ibqp), wr, bad_wr);
 	if (wr) {
 		*bad_wr = wr;
 		return -EOPNOTSUPP;

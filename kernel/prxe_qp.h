@@ -135,6 +135,7 @@ struct prxe_qp {
 
 	struct prxe_ring	sq;		/* consumer index: completed WQEs */
 	struct prxe_ring	rq;
+	spinlock_t		kpost_lock;	/* kernel QP: producer sides */
 	u32			max_send_wr;	/* as granted: 0, or the ring's size */
 	u32			max_recv_wr;
 	u32			max_send_sge;
@@ -150,6 +151,7 @@ struct prxe_qp {
 	enum ib_mtu		path_mtu;
 	u32			mtu;		/* bytes */
 	u32			dest_qpn;
+	u32			qkey;		/* UD, GSI */
 	int			access;		/* IB_ACCESS_REMOTE_* */
 	u32			sq_psn;
 	u32			rq_psn;
@@ -224,6 +226,17 @@ int prxe_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		   const struct ib_recv_wr **bad_wr);
 void prxe_qp_error(struct prxe_qp *qp);
 
+static inline bool prxe_qp_is_datagram(const struct prxe_qp *qp)
+{
+	return qp->ibqp.qp_type == IB_QPT_UD || qp->ibqp.qp_type == IB_QPT_GSI;
+}
+
+/* prxe_kverbs.c: work requests of kernel consumers */
+int prxe_kpost_send(struct prxe_qp *qp, const struct ib_send_wr *wr,
+		    const struct ib_send_wr **bad_wr);
+int prxe_kpost_recv(struct prxe_qp *qp, const struct ib_recv_wr *wr,
+		    const struct ib_recv_wr **bad_wr);
+
 /* prxe_qp_task.c */
 int prxe_task_init(void);
 void prxe_task_exit(void);
@@ -254,6 +267,10 @@ bool prxe_comp_run(struct prxe_qp *qp);
 void prxe_comp_arm_timer(struct prxe_qp *qp);
 void prxe_comp_local_failure(struct prxe_qp *qp);
 bool prxe_resp_run(struct prxe_qp *qp);
+bool prxe_resp_take_rwqe(struct prxe_qp *qp);
+void prxe_resp_complete_rwqe(struct prxe_qp *qp, struct prxe_cqe *cqe,
+			     bool solicited);
+int prxe_swqe_load(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe);
 void prxe_resp_release(struct prxe_qp *qp);
 void prxe_retrans_timer_fn(struct timer_list *t);
 void prxe_rnr_timer_fn(struct timer_list *t);

@@ -19,6 +19,7 @@
 #include "prxe_net.h"
 #include "prxe_opcode.h"
 #include "prxe_qp.h"
+#include "prxe_ud.h"
 
 /* Work items per QP before the task yields the CPU to others. */
 #define PRXE_TASK_BUDGET	64
@@ -200,9 +201,14 @@ static bool prxe_qp_run(struct prxe_qp *qp, int budget)
 			prxe_qp_flush(qp);
 			return false;
 		}
-		busy = prxe_comp_run(qp);
-		busy |= prxe_resp_run(qp);
-		busy |= prxe_req_run(qp);
+		if (prxe_qp_is_datagram(qp)) {
+			busy = prxe_ud_recv_run(qp);
+			busy |= prxe_ud_send_run(qp);
+		} else {
+			busy = prxe_comp_run(qp);
+			busy |= prxe_resp_run(qp);
+			busy |= prxe_req_run(qp);
+		}
 		if (!busy) {
 			prxe_qp_check_drained(qp);
 			return false;

@@ -23,6 +23,19 @@
 /* Packets waiting for one QP's task, at most (per direction). */
 #define PRXE_MAX_QUEUED_PKTS	4096
 
+/* Packets of RC opcodes go to RC QPs, UD opcodes to UD QPs and QP 1. */
+static bool prxe_qp_takes(const struct prxe_qp *qp, u8 opcode)
+{
+	switch (opcode & PRXE_OP_TRANSPORT_MASK) {
+	case PRXE_OP_RC:
+		return qp->ibqp.qp_type == IB_QPT_RC;
+	case PRXE_OP_UD:
+		return prxe_qp_is_datagram(qp);
+	default:
+		return false;
+	}
+}
+
 void prxe_rcv_pkt(struct prxe_dev *prxe, struct sk_buff *skb)
 {
 	struct prxe_pkt *pkt = prxe_pkt(skb);
@@ -33,8 +46,7 @@ void prxe_rcv_pkt(struct prxe_dev *prxe, struct sk_buff *skb)
 
 	rcu_read_lock();
 	qp = xa_load(&prxe->qps, pkt->qpn);
-	if (!qp || qp->ibqp.qp_type != IB_QPT_RC ||
-	    (pkt->info->opcode & PRXE_OP_TRANSPORT_MASK) != PRXE_OP_RC) {
+	if (!qp || !prxe_qp_takes(qp, pkt->info->opcode)) {
 		rcu_read_unlock();
 		if (prxe_icrc_check(skb)) {
 			prxe_counter_inc(prxe, PRXE_CNT_RCVD_ICRC_ERR);

@@ -39,8 +39,13 @@ static u32 prxe_req_reads_outstanding(struct prxe_qp *qp)
 	return n;
 }
 
-/* Copy work request @idx out of the ring and check it. */
-static int prxe_req_fetch(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
+/*
+ * Copy work request @idx out of the send ring into @swqe, with its SGEs or
+ * inline data, and check what every QP type checks: the SGE count, the
+ * inline length and the message size.  Sets swqe->length; 0, -EINVAL or
+ * -EMSGSIZE.
+ */
+int prxe_swqe_load(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
 {
 	const struct prxe_send_wqe *wqe = prxe_ring_entry(&qp->sq, idx);
 	struct prxe_sge *sge = prxe_swqe_sge(swqe);
@@ -50,29 +55,8 @@ static int prxe_req_fetch(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
 	memcpy(&swqe->wr, wqe, sizeof(swqe->wr));
 	swqe->signaled = qp->sq_sig_all ||
 			 (swqe->wr.send_flags & IB_SEND_SIGNALED);
-	swqe->sent = 0;
-	swqe->received = 0;
-	swqe->read_done = false;
-	swqe->read_ahead = 0;
-	swqe->read_status = IB_WC_SUCCESS;
-	swqe->read_gap = false;
-
-	switch (swqe->wr.opcode) {
-	case IB_UVERBS_WR_SEND:
-	case IB_UVERBS_WR_SEND_WITH_IMM:
-	case IB_UVERBS_WR_RDMA_WRITE:
-	case IB_UVERBS_WR_RDMA_WRITE_WITH_IMM:
-	case IB_UVERBS_WR_RDMA_READ:
-	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
-	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
-		break;
-	default:
-		return -EOPNOTSUPP;
-	}
-
 	if (swqe->wr.send_flags & IB_SEND_INLINE) {
-		if (swqe->wr.inline_len > qp->max_inline ||
-		    prxe_swqe_is_read(swqe))
+		if (swqe->wr.inline_len > qp->max_inline)
 			return -EINVAL;
 		memcpy(swqe->data, wqe + 1, swqe->wr.inline_len);
 		length = swqe->wr.inline_len;
@@ -85,12 +69,46 @@ static int prxe_req_fetch(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
 	}
 	if (length > PRXE_MAX_MSG_SIZE)
 		return -EMSGSIZE;
-	/* An atomic returns the 8 bytes it found there. */
-	if (prxe_swqe_is_atomic(swqe) && length != sizeof(u64))
-		return -EMSGSIZE;
 	swqe->length = length;
+	return 0;
+}
 
-	swqe->npsn = length ? DIV_ROUND_UP(swqe->length, qp->mtu) : 1;
+/* Take RC work request @idx from the ring and check it. */
+static int prxe_req_fetch(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
+{
+	int err;
+
+	err = prxe_swqe_load(qp, idx, swqe);
+	swqe->sent = 0;
+	swqe->received = 0;
+	swqe->read_done = false;
+	swqe->read_ahead = 0;
+	swqe->read_status = IB_WC_SUCCESS;
+	swqe->read_gap = false;
+	if (err)
+		return err;
+
+	switch (swqe->wr.opcode) {
+	case IB_UVERBS_WR_SEND:
+	case IB_UVERBS_WR_SEND_WITH_IMM:
+	case IB_UVERBS_WR_RDMA_WRITE:
+	case IB_UVERBS_WR_RDMA_WRITE_WITH_IMM:
+		break;
+	case IB_UVERBS_WR_RDMA_READ:
+	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
+	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
+		/* Data comes back into the SGEs: nothing inline. */
+		if (swqe->wr.send_flags & IB_SEND_INLINE)
+			return -EINVAL;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	/* An atomic returns the 8 bytes it found there. */
+	if (prxe_swqe_is_atomic(swqe) && swqe->length != sizeof(u64))
+		return -EMSGSIZE;
+
+	swqe->npsn = swqe->length ? DIV_ROUND_UP(swqe->length, qp->mtu) : 1;
 	swqe->first_psn = qp->req.psn;
 	swqe->last_psn = prxe_psn_add(qp->req.psn, swqe->npsn - 1);
 	swqe->started = true;

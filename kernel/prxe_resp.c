@@ -80,15 +80,26 @@ static void prxe_resp_complete(struct prxe_qp *qp, u32 status, u32 opcode,
 		cqe.ex.imm_data = prxe_immdt_imm(immdt);
 		cqe.flags |= PRXE_CQE_WITH_IMM;
 	}
-	/* Release the slot first: the application may repost at once. */
-	prxe_ring_consume(&qp->rq, 1);
-	qp->resp.have_rwqe = false;
-	prxe_qp_complete(qp, to_prxe_cq(qp->ibqp.recv_cq), &cqe,
-			 prxe_bth_se(pkt->bth));
+	prxe_resp_complete_rwqe(qp, &cqe, prxe_bth_se(pkt->bth));
 }
 
-/* Take the next receive WQE out of the ring; false if there is none. */
-static bool prxe_resp_take_rwqe(struct prxe_qp *qp)
+/*
+ * Complete the receive WQE taken (qp->resp.rwqe) with @cqe: its slot is
+ * released first, as the application may repost at once.
+ */
+void prxe_resp_complete_rwqe(struct prxe_qp *qp, struct prxe_cqe *cqe,
+			     bool solicited)
+{
+	prxe_ring_consume(&qp->rq, 1);
+	qp->resp.have_rwqe = false;
+	prxe_qp_complete(qp, to_prxe_cq(qp->ibqp.recv_cq), cqe, solicited);
+}
+
+/*
+ * Take the next receive WQE out of the ring into qp->resp.rwqe, unless
+ * one is taken already; false if there is none.
+ */
+bool prxe_resp_take_rwqe(struct prxe_qp *qp)
 {
 	const struct prxe_recv_wqe *wqe;
 	struct prxe_rwqe *rwqe = qp->resp.rwqe;

@@ -2,7 +2,8 @@
 /*
  * Verbs entry points of a prxe device: device and port queries, the user
  * context, protection domains, and the table of all verbs (the objects'
- * own verbs live in prxe_cq.c, prxe_mr.c, prxe_qp.c).
+ * own verbs live in prxe_cq.c, prxe_mr.c, prxe_qp.c, prxe_ah.c, and those
+ * only kernel consumers call in prxe_kverbs.c).
  *
  * Locking: none of its own.  query_port takes RTNL inside
  * ib_get_eth_speed(), so nothing here may be called with RTNL held.
@@ -15,6 +16,7 @@
 #include "prxe_mr.h"
 #include "prxe_params.h"
 #include "prxe_qp.h"
+#include "prxe_ud.h"
 
 static int prxe_query_device(struct ib_device *ibdev,
 			     struct ib_device_attr *attr,
@@ -46,6 +48,7 @@ static int prxe_query_device(struct ib_device *ibdev,
 	attr->max_cqe = PRXE_MAX_CQE;
 	attr->max_mr = PRXE_MAX_MR;
 	attr->max_pd = PRXE_MAX_PD;
+	attr->max_ah = PRXE_MAX_AH;
 	attr->max_qp_rd_atom = PRXE_MAX_RD_ATOMIC;
 	attr->max_qp_init_rd_atom = PRXE_MAX_RD_ATOMIC;
 	attr->max_res_rd_atom = PRXE_MAX_QP * PRXE_MAX_RD_ATOMIC;
@@ -54,13 +57,15 @@ static int prxe_query_device(struct ib_device *ibdev,
 	/*
 	 * `rdma link delete` may remove the device.  Memory regions may be
 	 * on-demand paging (IB_ACCESS_ON_DEMAND, prxe_odp.c) for every RC
-	 * operation prxe has.
+	 * and UD operation prxe has.
 	 */
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG | IBK_ON_DEMAND_PAGING;
 	attr->odp_caps.general_caps = IB_ODP_SUPPORT;
 	attr->odp_caps.per_transport_caps.rc_odp_caps = IB_ODP_SUPPORT_SEND |
 		IB_ODP_SUPPORT_RECV | IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ |
 		IB_ODP_SUPPORT_ATOMIC;
+	attr->odp_caps.per_transport_caps.ud_odp_caps = IB_ODP_SUPPORT_SEND |
+		IB_ODP_SUPPORT_RECV;
 	return 0;
 }
 
@@ -76,6 +81,12 @@ static enum ib_mtu prxe_active_mtu(unsigned int ndev_mtu)
 		if (ib_mtu_enum_to_int(mtus[i]) + PRXE_MAX_HDR_LEN <= ndev_mtu)
 			return mtus[i];
 	return IB_MTU_256;
+}
+
+/* The port's active MTU in bytes: the largest message of a UD QP. */
+u32 prxe_port_mtu(struct prxe_dev *prxe)
+{
+	return ib_mtu_enum_to_int(prxe_active_mtu(READ_ONCE(prxe->ndev->mtu)));
 }
 
 static int prxe_query_port(struct ib_device *ibdev, u32 port,
@@ -193,9 +204,18 @@ const struct ib_device_ops prxe_verbs_ops = {
 	.fill_res_qp_entry = prxe_fill_res_qp_entry,
 	.post_send = prxe_post_send,
 	.post_recv = prxe_post_recv,
+	.create_ah = prxe_create_ah,
+	.create_user_ah = prxe_create_ah,
+	.query_ah = prxe_query_ah,
+	.destroy_ah = prxe_destroy_ah,
+
+	/* Kernel consumers (prxe_kverbs.c): the MAD layer's GSI QP. */
+	.get_dma_mr = prxe_get_dma_mr,
+	.poll_cq = prxe_poll_cq,
 
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, prxe_ucontext, ibuc),
 	INIT_RDMA_OBJ_SIZE(ib_pd, prxe_pd, ibpd),
+	INIT_RDMA_OBJ_SIZE(ib_ah, prxe_ah, ibah),
 	INIT_RDMA_OBJ_SIZE(ib_cq, prxe_cq, ibcq),
 	INIT_RDMA_OBJ_SIZE(ib_qp, prxe_qp, ibqp),
 };

@@ -177,7 +177,8 @@ struct prxe_cqe {
 	__u8 sl;
 	__u8 dlid_path_bits;
 	__u8 port_num;
-	__u8 reserved[17];	/* 64 bytes in all */
+	__u8 network_hdr_type;	/* with PRXE_CQE_GRH: RDMA_NETWORK_IPV4 (3) / _IPV6 (4) */
+	__u8 reserved[16];	/* 64 bytes in all */
 };
 
 /* CREATE_CQ: response after struct ib_uverbs_create_cq_resp. */

@@ -68,7 +68,8 @@ rc_loopback() {
 }
 
 # pair_run PORT SNS CNS: the server command PAIR_SERVER (an array) in
-# namespace SNS and, once it listens on TCP PORT, the client PAIR_CLIENT in
+# namespace SNS and, once it listens on TCP PORT (or once the command named
+# by PAIR_READY says "NS PORT" is ready), the client PAIR_CLIENT in
 # CNS ("-": the initial namespace), each under RC_RUN_TIMEOUT.  Sets
 # PAIR_STATUS (the client's exit status), PAIR_SERVER_STATUS and PAIR_OUT
 # (the client's output, then the server's with "server| " in front).
@@ -83,13 +84,13 @@ pair_run() {
 	spid=$!
 	# Wait for the server's socket, not a fixed time; stop if it died.
 	for i in $(seq 200); do
-		rc_listening "$sns" "$port" && break
+		"${PAIR_READY:-rc_listening}" "$sns" "$port" && break
 		exited "$spid" && break
 		sleep 0.05
 	done
 	echo "+ [$cns] ${PAIR_CLIENT[*]}"
 	PAIR_STATUS=0
-	if rc_listening "$sns" "$port"; then
+	if "${PAIR_READY:-rc_listening}" "$sns" "$port"; then
 		PAIR_OUT=$(timeout -k 5 "$RC_RUN_TIMEOUT" "${cnet[@]}" \
 			"${PAIR_CLIENT[@]}" 2>&1) || PAIR_STATUS=$?
 	else

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# rdma_cm between prxe_a (netns pa) and prxe_b (pb): the connection
+# manager's messages (MADs) travel as UD datagrams between the devices' GSI
+# QPs (QP 1, created by ib_core's MAD layer on prxe), and the applications
+# then talk over the RC or UD QPs rdma_cm connected.  rping checks its data
+# (-V), udaddy and ucmatose their message counts, perftest -R connects with
+# rdma_cm.
+# timeout: 300
+
+. /opt/prxe/guest/lib/rc.sh
+. /opt/prxe/guest/lib/apps.sh
+
+# cm_listening NS PORT: an rdma_cm ID listens on PORT (rdma_cm servers have
+# no TCP socket to wait for).
+cm_listening() {
+	rdma resource show cm_id 2>/dev/null | grep -q "state LISTEN.*:$2 "
+}
+
+# cm_pair SARGS... -- CARGS...: one rdma_cm server/client run (port
+# CM_PORT), both must exit 0.
+cm_pair() {
+	PAIR_READY=cm_listening APP_PORT=$CM_PORT app_pair "$@"
+}
+
+t_gsi_qp() {
+	prxe_pair_up
+	rdma resource show qp link prxe_a/1
+	expect_match "prxe_a has the MAD layer's GSI QP" "lqpn 1 .*type GSI" \
+		"$(rdma resource show qp link prxe_a/1)"
+}
+
+t_rping() {
+	prxe_pair_up
+	CM_PORT=7174
+	cm_pair rping -s -a "$IP_A" -p "$CM_PORT" -C 50 -S 1024 -V -- \
+		rping -c -a "$IP_A" -p "$CM_PORT" -C 50 -S 1024 -V
+	expect_no_match "rping" "mismatch" "$PAIR_OUT"
+}
+
+t_ucmatose() {
+	prxe_pair_up
+	CM_PORT=7471
+	cm_pair ucmatose -b "$IP_A" -c 2 -C 20 -- \
+		ucmatose -s "$IP_A" -c 2 -C 20
+}
+
+t_udaddy() {
+	prxe_pair_up
+	CM_PORT=7174
+	cm_pair udaddy -b "$IP_A" -c 2 -C 20 -- \
+		udaddy -s "$IP_A" -c 2 -C 20
+}
