@@ -107,7 +107,7 @@ const char *const scen_names[SCEN_COUNT] = {
 
 const char *const inject_names[INJ_COUNT] = {
 	[INJ_NONE] = "none", [INJ_CORRUPT] = "corrupt", [INJ_STALE] = "stale",
-	[INJ_SHIFT] = "shift", [INJ_OVERRUN] = "overrun",
+	[INJ_SHIFT] = "shift", [INJ_OVERRUN] = "overrun", [INJ_GRH] = "grh",
 };
 
 /* ------------------------------------------------------------------------
@@ -168,6 +168,10 @@ static void usage(FILE *f)
 "                         read-only and back; for --mmap also\n"
 "                         MADV_DONTNEED): with --odp the next batch faults\n"
 "                         the pages in again\n"
+"      --ud               UD QPs and an address handle instead of RC: SENDs\n"
+"                         of at most the MTU (default sizes 0,1,1000,1024),\n"
+"                         each received behind its GRH, which is checked\n"
+"                         too (IPv4 or IPv6 header, the two addresses)\n"
 "      --storm            while the transfers run, a thread drops the page\n"
 "                         table entries of each --mmap buffer over and over\n"
 "                         (MADV_DONTNEED; the file keeps the data): ODP\n"
@@ -190,7 +194,8 @@ static void usage(FILE *f)
 "      --destroy-inflight destroy the QPs with work outstanding (must not hang),\n"
 "                         then verify a transfer on new QPs\n"
 "      --inject DAMAGE    test the tester: damage one received message before\n"
-"                         checking it (corrupt, stale, shift, overrun); the run\n"
+"                         checking it (corrupt, stale, shift, overrun; with\n"
+"                         --ud also grh, a GRH's address); the run\n"
 "                         must then fail and say what it saw\n"
 "\n"
 "Exit status: 0 passed, 1 failed, 2 usage, 77 not supported by the device.\n",
@@ -291,7 +296,7 @@ static int parse_mtu(const char *s, uint32_t *mtu)
 enum {
 	OPT_MAX_INLINE = 256, OPT_OFFSET, OPT_PSN, OPT_SEED, OPT_TOTAL, OPT_ODP,
 	OPT_MMAP, OPT_EX, OPT_EVENTS, OPT_EXPECT, OPT_DESTROY_INFLIGHT,
-	OPT_INJECT, OPT_SQD, OPT_INVALIDATE, OPT_STORM, OPT_FILE_IO,
+	OPT_INJECT, OPT_SQD, OPT_INVALIDATE, OPT_STORM, OPT_FILE_IO, OPT_UD,
 };
 
 static const struct option long_opts[] = {
@@ -326,6 +331,7 @@ static const struct option long_opts[] = {
 	{ "sqd", no_argument, NULL, OPT_SQD },
 	{ "invalidate", no_argument, NULL, OPT_INVALIDATE },
 	{ "storm", no_argument, NULL, OPT_STORM },
+	{ "ud", no_argument, NULL, OPT_UD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -481,6 +487,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_STORM:
 			c->flags |= CF_STORM;
 			break;
+		case OPT_UD:
+			c->flags |= CF_UD;
+			break;
 		case OPT_INJECT:
 			for (i = INJ_CORRUPT; i < INJ_COUNT &&
 			     strcmp(optarg, inject_names[i]); i++)
@@ -536,6 +545,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			PROG);
 		return -1;
 	}
+	if ((c->flags & CF_UD) &&
+	    ((c->op != OP_SEND && c->op != OP_SEND_IMM) ||
+	     c->scenario != SCEN_NONE || (c->flags & CF_SQD))) {
+		fprintf(stderr, "%s: --ud is for verified send / send_imm transfers\n",
+			PROG);
+		return -1;
+	}
+	if ((c->flags & CF_UD) && !(c->flags & CF_SIZES_GIVEN)) {
+		c->nsizes = 4;
+		memcpy(c->sizes, (uint32_t[]){ 0, 1, 1000, 1024 },
+		       4 * sizeof(c->sizes[0]));
+	}
 	if (c->total && ops[c->op].atomic) {
 		fprintf(stderr, "%s: --total does not apply to atomics\n", PROG);
 		return -1;
@@ -582,7 +603,7 @@ static void describe(const struct sess *s, const char *role)
 {
 	const struct cfg *c = s->c;
 
-	info(role, "%s%s%s, %u SGE%s%s%s%s%s%s%s%s%s, depth %u, seed 0x%" PRIx64,
+	info(role, "%s%s%s, %u SGE%s%s%s%s%s%s%s%s%s%s, depth %u, seed 0x%" PRIx64,
 	     c->scenario ? "scenario " : "",
 	     c->scenario ? scen_names[c->scenario] : "", c->scenario ? " with " : "",
 	     c->nsge, c->nsge > 1 ? "s" : "",
@@ -592,6 +613,7 @@ static void describe(const struct sess *s, const char *role)
 	     c->flags & CF_SQD ? ", SQD" : "",
 	     c->flags & CF_INVALIDATE ? ", invalidations" : "",
 	     c->flags & CF_STORM ? ", invalidation storm" : "",
+	     c->flags & CF_UD ? ", UD" : "",
 	     c->flags & CF_SOLICITED ? ", solicited events" :
 	     c->flags & CF_EVENTS ? ", events" : "",
 	     c->flags & CF_ODP ? ", ODP" : "", s->depth, c->seed);

@@ -50,3 +50,19 @@ t_udaddy() {
 	cm_pair udaddy -b "$IP_A" -c 2 -C 20 -- \
 		udaddy -s "$IP_A" -c 2 -C 20
 }
+
+# perftest connecting its QPs with rdma_cm (-R): no TCP at all.
+t_perftest_rdma_cm() {
+	local prog
+	prxe_pair_up
+	for prog in ib_send_bw ib_write_bw ib_read_bw ib_write_lat; do
+		CM_PORT=$APP_PORT
+		cm_pair "$prog" -d prxe_a -R -p "$CM_PORT" -s 4096 -n 200 -F -- \
+			"$prog" -d prxe_b -R -p "$CM_PORT" -s 4096 -n 200 -F \
+			"$IP_A"
+		awk '$1 == 4096 && $2 == 200 { ok = 1 } END { exit !ok }' \
+			<<<"$PAIR_OUT" || fail "$prog -R: no result line"
+		APP_PORT=$((APP_PORT + 1))
+		echo "ok: $prog -R"
+	done
+}

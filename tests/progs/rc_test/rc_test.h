@@ -109,6 +109,11 @@ extern const char *const scen_names[SCEN_COUNT];
 #define CF_SQD		(1u << 6)
 #define CF_INVALIDATE	(1u << 7)
 #define CF_STORM	(1u << 8)
+#define CF_UD		(1u << 9)	/* UD QPs: SENDs of at most the MTU */
+
+/* --ud: the Q_Key of both QPs, and the GRH in front of each datagram. */
+#define UD_QKEY		0x1d2c3b4au
+#define GRH_BYTES	40
 
 #define PSN_RANDOM	UINT32_MAX
 
@@ -140,6 +145,7 @@ enum inject {
 	INJ_STALE,		/* put the poison back: "never written" */
 	INJ_SHIFT,		/* move the first piece's bytes 8 bytes on */
 	INJ_OVERRUN,		/* one more byte after the message */
+	INJ_GRH,		/* --ud: flip a byte of a GRH's addresses */
 	INJ_COUNT
 };
 
@@ -203,6 +209,9 @@ struct ep {
 	struct ibv_qp *qp;
 	struct ibv_qp_ex *qpx;
 	struct ibv_mr *mr;
+	struct ibv_ah *ah;	/* --ud: to the other end */
+	uint8_t *grh;		/* --ud: one GRH_BYTES buffer per slot */
+	struct ibv_mr *grh_mr;
 	struct ibv_device_attr_ex dev_attr;
 	struct ibv_port_attr port_attr;
 	uint8_t *buf;
@@ -272,6 +281,7 @@ struct wc_expect {
 	int64_t byte_len;	/* -1: not checked */
 	enum imm_expect imm;
 	uint32_t imm_data;
+	bool datagram;		/* a UD receive: IBV_WC_GRH, src_qp the peer's */
 };
 
 enum expect_kind { EXP_POISON, EXP_DATA, EXP_BYTES, EXP_ANY };
@@ -370,6 +380,7 @@ int expect_completions(struct sess *s, struct ep *ep,
 		       const struct wc_expect *e, unsigned int n,
 		       const char *what);
 int expect_qp_state(struct ep *ep, enum ibv_qp_state want);
+int verify_grh(struct ep *ep, unsigned int slot);
 int qp_drain_sqd(struct sess *s, struct ep *ep);
 int qp_resume_rts(struct ep *ep);
 int ep_invalidate(struct ep *ep);

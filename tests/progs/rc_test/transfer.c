@@ -62,7 +62,7 @@ int resp_prepare(struct sess *s, const struct batch *b)
 	struct ep *ep = s->resp;
 	const struct op_desc *d = &ops[s->c->op];
 	struct ibv_recv_wr wr[MAX_DEPTH + 1];
-	struct ibv_sge sge[MAX_DEPTH + 1][MAX_SGE];
+	struct ibv_sge sge[MAX_DEPTH + 1][MAX_SGE + 1];	/* + --ud's GRH */
 	struct layout l;
 	unsigned int k, nr = 0;
 
@@ -85,10 +85,20 @@ int resp_prepare(struct sess *s, const struct batch *b)
 			continue;
 		wr[nr].wr_id = RECV_TAG | m->id;
 		if (!d->remote) {	/* send: a buffer a little larger than the message */
+			struct ibv_sge *sg = sge[nr];
+
+			/* --ud: the GRH into a buffer of its own, first. */
+			if (s->c->flags & CF_UD) {
+				memset(ep->grh + k * GRH_BYTES, 0xa5, GRH_BYTES);
+				sg->addr = (uintptr_t)ep->grh + k * GRH_BYTES;
+				sg->length = GRH_BYTES;
+				sg->lkey = ep->grh_mr->lkey;
+				sg++;
+			}
 			recv_layout(s, m->size + RECV_SLACK, &l);
-			layout_sges(s, ep, k, &l, sge[nr]);
+			layout_sges(s, ep, k, &l, sg);
 			wr[nr].sg_list = sge[nr];
-			wr[nr].num_sge = l.n;
+			wr[nr].num_sge = l.n + (sg - sge[nr]);
 		}
 		nr++;
 	}
@@ -222,7 +232,15 @@ static void inject_damage(struct sess *s, struct ep *ep, unsigned int slot,
 	uint8_t byte;
 	uint32_t i;
 
-	if (!s->c->inject || s->injected || m->size < 16 || p0->len < 16)
+	if (s->c->inject == INJ_GRH && !s->injected) {
+		s->injected = true;
+		ep->grh[(size_t)slot * GRH_BYTES + 33] ^= 0x01;
+		info(ep->role, "injected damage (grh) into the GRH of message %" PRIu64,
+		     m->id);
+		return;
+	}
+	if (!s->c->inject || s->c->inject == INJ_GRH || s->injected ||
+	    m->size < 16 || p0->len < 16)
 		return;
 	s->injected = true;
 	switch (s->c->inject) {
@@ -299,9 +317,12 @@ static int resp_verify(struct sess *s, const struct batch *b)
 	for (k = 0; k < b->n && d->recv; k++)
 		e[ne++] = (struct wc_expect){
 			.wr_id = RECV_TAG | b->m[k].id, .status = IBV_WC_SUCCESS,
-			.opcode = d->recv_wc, .byte_len = b->m[k].size,
+			.opcode = d->recv_wc,
+			.byte_len = b->m[k].size +
+				    (c->flags & CF_UD ? GRH_BYTES : 0),
 			.imm = d->imm ? IMM_VALUE : IMM_NONE,
 			.imm_data = imm_of(c->seed, b->m[k].id),
+			.datagram = c->flags & CF_UD,
 		};
 	if (c->op == OP_WRITE)
 		e[ne++] = (struct wc_expect){
@@ -331,7 +352,8 @@ static int resp_verify(struct sess *s, const struct batch *b)
 		if (c->op != OP_READ)
 			inject_damage(s, ep, k, &l, m);
 		if (verify_slot(&v, &l, m->size, extent, false) ||
-		    verify_slot_file(&v, &l, m->size, extent))
+		    verify_slot_file(&v, &l, m->size, extent) ||
+		    ((c->flags & CF_UD) && verify_grh(ep, k)))
 			return -1;
 	}
 	return 0;

@@ -80,7 +80,8 @@ static int check_caps(struct ep *ep, const struct cfg *c, bool requester)
 {
 	const struct op_desc *d = &ops[c->op];
 	const struct ibv_odp_caps *odp = &ep->dev_attr.odp_caps;
-	uint32_t need;
+	bool ud = c->flags & CF_UD;
+	uint32_t need, have;
 
 	if ((int)c->nsge > ep->dev_attr.orig_attr.max_sge)
 		return unsupported(ep->role, "%u SGEs asked, device max_sge %d",
@@ -91,11 +92,12 @@ static int check_caps(struct ep *ep, const struct cfg *c, bool requester)
 		if (!(odp->general_caps & IBV_ODP_SUPPORT))
 			return unsupported(ep->role, "device reports no ODP support");
 		need = requester ? d->odp_req : d->odp_resp;
-		if ((odp->per_transport_caps.rc_odp_caps & need) != need)
+		have = ud ? odp->per_transport_caps.ud_odp_caps :
+			    odp->per_transport_caps.rc_odp_caps;
+		if ((have & need) != need)
 			return unsupported(ep->role,
-					   "RC ODP caps 0x%x lack 0x%x needed for %s",
-					   odp->per_transport_caps.rc_odp_caps,
-					   need, d->name);
+					   "%s ODP caps 0x%x lack 0x%x needed for %s",
+					   ud ? "UD" : "RC", have, need, d->name);
 	}
 	return 0;
 }
@@ -287,6 +289,16 @@ int ep_open(struct ep *ep, const struct opts *o, const struct cfg *c,
 			    o->mmap_file ? " of a mapping of " : "",
 			    o->mmap_file ? o->mmap_file : "", strerror(ret));
 	}
+	if (c->flags & CF_UD) {
+		ep->grh = calloc(MAX_DEPTH, GRH_BYTES);
+		if (!ep->grh)
+			return fail(ep->role, "GRH buffers: out of memory");
+		ep->grh_mr = ibv_reg_mr(ep->pd, ep->grh, MAX_DEPTH * GRH_BYTES,
+					IBV_ACCESS_LOCAL_WRITE);
+		if (!ep->grh_mr)
+			return fail(ep->role, "ibv_reg_mr of the GRH buffers: %s",
+				    strerror(errno));
+	}
 	ep->local.rkey = ep->mr->rkey;
 	ep->local.addr = (uintptr_t)ep->buf;
 	ep->local.len = ep->mr_len;
@@ -303,8 +315,13 @@ void ep_close(struct ep *ep)
 		ibv_destroy_qp(ep->qp);
 	if (ep->cq)
 		ibv_destroy_cq(ep->cq);
+	if (ep->ah)
+		ibv_destroy_ah(ep->ah);
 	if (ep->mr)
 		ibv_dereg_mr(ep->mr);
+	if (ep->grh_mr)
+		ibv_dereg_mr(ep->grh_mr);
+	free(ep->grh);
 	if (ep->buf) {
 		if (ep->mmapped)
 			munmap(ep->buf, ep->map_len);
@@ -506,6 +523,15 @@ static int wc_check(struct ep *ep, const struct ibv_wc *wc,
 		     e->imm_data, be32toh(wc->imm_data));
 		goto bad;
 	}
+	if (e->datagram && !(wc->wc_flags & IBV_WC_GRH)) {
+		fail(ep->role, "%s: IBV_WC_GRH: expected set, seen clear", where);
+		goto bad;
+	}
+	if (e->datagram && wc->src_qp != ep->remote.qpn) {
+		fail(ep->role, "%s: src_qp: expected 0x%x, seen 0x%x", where,
+		     ep->remote.qpn, wc->src_qp);
+		goto bad;
+	}
 	return 0;
 bad:
 	wc_dump(ep->role, wc);
@@ -694,12 +720,13 @@ static int qp_create(struct sess *s, struct ep *ep)
 	struct ibv_qp_init_attr_ex a = {
 		.send_cq = ep->cq,
 		.recv_cq = ep->cq,
-		.qp_type = IBV_QPT_RC,
+		.qp_type = c->flags & CF_UD ? IBV_QPT_UD : IBV_QPT_RC,
 		.cap = {
 			.max_send_wr = s->depth + 4,
 			.max_recv_wr = s->depth + 4,
 			.max_send_sge = c->nsge,
-			.max_recv_sge = c->nsge,
+			/* --ud: the GRH's own SGE first. */
+			.max_recv_sge = c->nsge + !!(c->flags & CF_UD),
 			.max_inline_data = c->flags & CF_INLINE ? c->max_inline : 0,
 		},
 		.comp_mask = IBV_QP_INIT_ATTR_PD,
@@ -714,7 +741,8 @@ static int qp_create(struct sess *s, struct ep *ep)
 	}
 	ep->qp = ibv_create_qp_ex(ep->ctx, &a);
 	if (!ep->qp)
-		return fail(ep->role, "ibv_create_qp_ex (RC, %u WRs, %u SGEs, inline %u%s): %s",
+		return fail(ep->role, "ibv_create_qp_ex (%s, %u WRs, %u SGEs, inline %u%s): %s",
+			    c->flags & CF_UD ? "UD" : "RC",
 			    a.cap.max_send_wr, c->nsge, a.cap.max_inline_data,
 			    c->flags & CF_EX ? ", send_ops_flags" : "",
 			    strerror(errno));
@@ -727,7 +755,7 @@ static int qp_create(struct sess *s, struct ep *ep)
 	return 0;
 }
 
-static int qp_to_init(struct ep *ep)
+static int qp_to_init(struct ep *ep, bool ud)
 {
 	struct ibv_qp_attr a = {
 		.qp_state = IBV_QPS_INIT,
@@ -736,11 +764,51 @@ static int qp_to_init(struct ep *ep)
 		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE |
 				   IBV_ACCESS_REMOTE_READ |
 				   IBV_ACCESS_REMOTE_ATOMIC,
+		.qkey = UD_QKEY,
 	};
+	int mask = IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT;
 
-	if (ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
+	mask |= ud ? IBV_QP_QKEY : IBV_QP_ACCESS_FLAGS;
+	if (ibv_modify_qp(ep->qp, &a, mask))
 		return fail(ep->role, "modify QP to INIT: %s", strerror(errno));
+	return 0;
+}
+
+/*
+ * --ud: RTR and RTS take no peer; the address handle does, and datagrams
+ * are at most the port's MTU.
+ */
+static int qp_connect_ud(struct sess *s, struct ep *ep)
+{
+	uint32_t mtu = ep->local.mtu < ep->remote.mtu ? ep->local.mtu :
+							ep->remote.mtu;
+	struct ibv_ah_attr ah = {
+		.is_global = 1,
+		.grh = {
+			.dgid = ep->remote.gid,
+			.sgid_index = ep->gid_index,
+			.hop_limit = 64,
+		},
+		.port_num = ep->ib_port,
+	};
+	struct ibv_qp_attr a;
+
+	if (max_size(s->c) > (128u << mtu))
+		return fail(ep->role, "--ud: messages of %u bytes exceed the MTU (%s)",
+			    max_size(s->c), mtu_str(mtu));
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	if (ibv_modify_qp(ep->qp, &a, IBV_QP_STATE))
+		return fail(ep->role, "modify UD QP to RTR: %s", strerror(errno));
+	a.qp_state = IBV_QPS_RTS;
+	a.sq_psn = ep->local.psn;
+	if (ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN))
+		return fail(ep->role, "modify UD QP to RTS: %s", strerror(errno));
+	ep->ah = ibv_create_ah(ep->pd, &ah);
+	if (!ep->ah)
+		return fail(ep->role, "ibv_create_ah: %s", strerror(errno));
+	dbg(ep->role, "UD QP 0x%x sends to QP 0x%x", ep->local.qpn,
+	    ep->remote.qpn);
 	return 0;
 }
 
@@ -750,6 +818,8 @@ static int qp_connect(struct sess *s, struct ep *ep, const struct phase_opts *po
 	struct ibv_qp_attr a;
 	int ret;
 
+	if (s->c->flags & CF_UD)
+		return qp_connect_ud(s, ep);
 	if (!mtu)
 		mtu = ep->local.mtu < ep->remote.mtu ? ep->local.mtu : ep->remote.mtu;
 	memset(&a, 0, sizeof(a));
@@ -796,7 +866,7 @@ static int ep_phase_setup(struct sess *s, struct ep *ep)
 	if (!ep->cq)
 		return fail(ep->role, "ibv_create_cq: %s", strerror(errno));
 	ep->armed = false;
-	if (qp_create(s, ep) || qp_to_init(ep))
+	if (qp_create(s, ep) || qp_to_init(ep, s->c->flags & CF_UD))
 		return -1;
 	ep->local.qpn = ep->qp->qp_num;
 	ep->local.psn = s->c->psn != PSN_RANDOM ? s->c->psn & 0xffffff :
@@ -841,6 +911,12 @@ int ep_phase_end(struct ep *ep, uint64_t *qp_ns)
 			return fail(ep->role, "ibv_destroy_qp: %s", strerror(ret));
 		ep->qp = NULL;
 		ep->qpx = NULL;
+	}
+	if (ep->ah) {
+		ret = ibv_destroy_ah(ep->ah);
+		if (ret)
+			return fail(ep->role, "ibv_destroy_ah: %s", strerror(ret));
+		ep->ah = NULL;
 	}
 	if (ep->cq) {
 		cq_drain_events(ep);
@@ -891,6 +967,10 @@ static int post_classic(struct ep *ep, const struct wr_desc *d, unsigned int n)
 		} else if (ops[d[i].op].remote) {
 			wr[i].wr.rdma.remote_addr = d[i].raddr;
 			wr[i].wr.rdma.rkey = d[i].rkey;
+		} else if (ep->ah) {
+			wr[i].wr.ud.ah = ep->ah;
+			wr[i].wr.ud.remote_qpn = ep->remote.qpn;
+			wr[i].wr.ud.remote_qkey = UD_QKEY;
 		}
 	}
 	ret = ibv_post_send(ep->qp, wr, &bad);
@@ -939,6 +1019,8 @@ static int post_ex(struct ep *ep, const struct wr_desc *d, unsigned int n)
 		default:
 			break;
 		}
+		if (ep->ah)
+			ibv_wr_set_ud_addr(qx, ep->ah, ep->remote.qpn, UD_QKEY);
 		/* One piece: the single-buffer calls; else the list calls. */
 		if (d[i].flags & IBV_SEND_INLINE) {
 			for (j = 0; j < d[i].nsge; j++) {
@@ -981,4 +1063,47 @@ int post_recvs(struct ep *ep, struct ibv_recv_wr *wr, unsigned int n)
 	if (ret)
 		return fail(ep->role, "ibv_post_recv of %u WRs: %s", n, strerror(ret));
 	return 0;
+}
+
+/*
+ * --ud: the GRH the device put in front of the datagram of @slot: for
+ * RoCEv2 over IPv4, 20 zero bytes and the IPv4 header; over IPv6, the IPv6
+ * header.  Either way a UDP packet from the other end's address to ours.
+ */
+int verify_grh(struct ep *ep, unsigned int slot)
+{
+	const uint8_t *g = ep->grh + (size_t)slot * GRH_BYTES;
+	const uint8_t *src = ep->remote.gid.raw, *dst = ep->local.gid.raw;
+	static const uint8_t zero[20];
+	const char *why = NULL;
+
+	if (gid_is_v4mapped(&ep->local.gid)) {
+		if (memcmp(g, zero, sizeof(zero)))
+			why = "first 20 bytes not zero";
+		else if (g[20] != 0x45)
+			why = "not an IPv4 header of 20 bytes";
+		else if (g[29] != 17)
+			why = "IPv4 protocol not UDP";
+		else if (memcmp(g + 32, src + 12, 4))
+			why = "IPv4 source is not the sender's address";
+		else if (memcmp(g + 36, dst + 12, 4))
+			why = "IPv4 destination is not our address";
+	} else {
+		if (g[0] >> 4 != 6)
+			why = "not an IPv6 header";
+		else if (g[6] != 17)
+			why = "IPv6 next header not UDP";
+		else if (memcmp(g + 8, src, 16))
+			why = "IPv6 source is not the sender's address";
+		else if (memcmp(g + 24, dst, 16))
+			why = "IPv6 destination is not our address";
+	}
+	if (!why)
+		return 0;
+	fail(ep->role, "GRH of the datagram in slot %u: %s", slot, why);
+	for (slot = 0; slot < GRH_BYTES; slot += 8)
+		info(ep->role, "  GRH[%2u] %02x %02x %02x %02x %02x %02x %02x %02x",
+		     slot, g[slot], g[slot + 1], g[slot + 2], g[slot + 3],
+		     g[slot + 4], g[slot + 5], g[slot + 6], g[slot + 7]);
+	return -1;
 }
