@@ -10,18 +10,6 @@
 . /opt/prxe/guest/lib/rc.sh
 . /opt/prxe/guest/lib/apps.sh
 
-# cm_listening NS PORT: an rdma_cm ID listens on PORT (rdma_cm servers have
-# no TCP socket to wait for).
-cm_listening() {
-	rdma resource show cm_id 2>/dev/null | grep -q "state LISTEN.*:$2 "
-}
-
-# cm_pair SARGS... -- CARGS...: one rdma_cm server/client run (port
-# CM_PORT), both must exit 0.
-cm_pair() {
-	PAIR_READY=cm_listening APP_PORT=$CM_PORT app_pair "$@"
-}
-
 t_gsi_qp() {
 	prxe_pair_up
 	rdma resource show qp link prxe_a/1

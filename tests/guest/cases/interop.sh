@@ -105,6 +105,33 @@ t_under_loss() {
 	rc_dump_counters
 }
 
+# Datagrams and rdma_cm between the two: verified UD SENDs both ways, then
+# rping (data checked) and udaddy with either as the server.  The
+# connection manager's MADs go between prxe's and rdma_rxe's GSI QPs.
+t_ud_and_rdma_cm() {
+	interop_up
+	rc_pair - rxe0 "$NS_C" prxe_c "$RXE_IP" --ud -o send_imm -S 2
+	rc_pass "UD, prxe -> rdma_rxe"
+	rc_pair "$NS_C" prxe_c - rxe0 "$IP_C" --ud -o send_imm -S 2
+	rc_pass "UD, rdma_rxe -> prxe"
+
+	CM_PORT=7174
+	APP_SERVER_NS=- APP_CLIENT_NS=$NS_C cm_pair \
+		rping -s -a "$RXE_IP" -p "$CM_PORT" -C 20 -S 512 -V -- \
+		rping -c -a "$RXE_IP" -p "$CM_PORT" -C 20 -S 512 -V
+	echo "ok: rping, server rdma_rxe, client prxe"
+	APP_SERVER_NS=$NS_C APP_CLIENT_NS=- cm_pair \
+		rping -s -a "$IP_C" -p "$CM_PORT" -C 20 -S 512 -V -- \
+		rping -c -a "$IP_C" -p "$CM_PORT" -C 20 -S 512 -V
+	echo "ok: rping, server prxe, client rdma_rxe"
+	APP_SERVER_NS=- APP_CLIENT_NS=$NS_C cm_pair \
+		udaddy -b "$RXE_IP" -C 10 -- udaddy -s "$RXE_IP" -C 10
+	echo "ok: udaddy, server rdma_rxe, client prxe"
+	APP_SERVER_NS=$NS_C APP_CLIENT_NS=- cm_pair \
+		udaddy -b "$IP_C" -C 10 -- udaddy -s "$IP_C" -C 10
+	echo "ok: udaddy, server prxe, client rdma_rxe"
+}
+
 # perftest between the two, prxe as server and as client.
 t_perftest() {
 	local prog gx gc

@@ -10,6 +10,8 @@
 #                                    ends, PT_SERVER_ARGS / PT_CLIENT_ARGS
 #                                    (arrays) on one end only; fails
 #                                    without its result line
+#   cm_pair SARGS... -- CARGS...     app_pair for rdma_cm programs, which
+#                                    listen on rdma_cm port CM_PORT, not TCP
 #   rc_pingpong SIZE ITERS [ARGS...] ibv_rc_pingpong with its buffer check
 #                                    (-c) and ARGS on both ends; both must
 #                                    report ITERS iterations, no bad data
@@ -36,6 +38,15 @@ app_pair() {
 		fail "${PAIR_CLIENT[0]}: exit $PAIR_STATUS (server $PAIR_SERVER_STATUS): $(grep -Ev '^(server\| )?[- ]*$' <<<"$PAIR_OUT" | tail -n 2 | tr '\n' ' ')"
 	fi
 	APP_PORT=$((APP_PORT + 1))
+}
+
+# cm_listening NS PORT: an rdma_cm ID listens on PORT.
+cm_listening() {
+	rdma resource show cm_id 2>/dev/null | grep -q "state LISTEN.*:$2 "
+}
+
+cm_pair() {
+	PAIR_READY=cm_listening APP_PORT=$CM_PORT app_pair "$@"
 }
 
 # The result line: the size, then the iterations (ITERS times the QPs).
