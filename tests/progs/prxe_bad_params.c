@@ -37,6 +37,12 @@
  *     follows); with FSDAX_DIR, a file there: WRITEs read back with
  *     pread(), truncated (beyond the end fails, before it works), a hole
  *     punched and written again.
+ * 11. UD QPs and address handles: an AH for a GID index the port does not
+ *     have (EINVAL); SENDs longer than the MTU (IBV_WC_LOC_LEN_ERR), through
+ *     an AH of another PD, and, white box, naming an AH number that does
+ *     not exist or an RDMA WRITE: each completes in error, the QP goes to
+ *     the error state and the SEND behind it is flushed; a UD QP sends
+ *     to itself and receives its datagram behind a GRH.
  *
  * Prints "ok: ..." per check, or "FAIL: WHAT: expected X, seen Y"; at the
  * end the number of checks and failures.  Exits 0 if all passed, 1 if any
@@ -1445,6 +1451,250 @@ out_close:
 }
 
 /* ------------------------------------------------------------------------
+ * 11. UD QPs and address handles
+ */
+
+#define UD_QKEY		0x3c4b5a69u
+#define GRH_BYTES	40
+
+enum ud_bad {
+	UD_TOO_LONG,		/* ibv_post_send: a SEND beyond the MTU */
+	UD_OTHER_PD,		/* ibv_post_send: the AH of another PD */
+	UD_NO_AH,		/* ring: an AH number that does not exist */
+	UD_WRITE,		/* ring: an RDMA WRITE on a UD QP */
+	UD_BAD_COUNT
+};
+
+static const char *const ud_bad_names[UD_BAD_COUNT] = {
+	[UD_TOO_LONG] = "SEND of MTU + 1 bytes",
+	[UD_OTHER_PD] = "SEND through an AH of another PD",
+	[UD_NO_AH] = "SEND naming AH number 0x7fffffff",
+	[UD_WRITE] = "RDMA WRITE",
+};
+
+static struct ibv_ah *ud_ah_new(struct env *e, struct ibv_pd *pd,
+				int gid_index)
+{
+	struct ibv_ah_attr a = {
+		.is_global = 1,
+		.grh = { .dgid = e->gid, .sgid_index = gid_index,
+			 .hop_limit = 64 },
+		.port_num = IB_PORT,
+	};
+
+	return ibv_create_ah(pd, &a);
+}
+
+/* A UD QP on its own CQs, in RTS, with one 2 KiB receive posted. */
+static struct ibv_qp *ud_qp_new(struct env *e, struct loop *l,
+				const char *what)
+{
+	struct ibv_qp_init_attr init;
+	struct ibv_recv_wr rwr, *rbad;
+	struct ibv_qp_attr a;
+	struct ibv_sge sge;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	l->scq = cq_new(e, what);
+	l->rcq = cq_new(e, what);
+	if (!l->scq || !l->rcq)
+		return NULL;
+	qp_init_attr(&init, l->scq, l->rcq);
+	init.qp_type = IBV_QPT_UD;
+	l->qp = qp_new(e, &init, what);
+	if (!l->qp)
+		return NULL;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_INIT;
+	a.port_num = IB_PORT;
+	a.qkey = UD_QKEY;
+	ret = ibv_modify_qp(l->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			    IBV_QP_PORT | IBV_QP_QKEY);
+	a.qp_state = IBV_QPS_RTR;
+	ret = ret ?: ibv_modify_qp(l->qp, &a, IBV_QP_STATE);
+	a.qp_state = IBV_QPS_RTS;
+	ret = ret ?: ibv_modify_qp(l->qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN);
+	if (ret) {
+		expect_err(0, ret, "%s: UD QP to RTS", what);
+		return NULL;
+	}
+	sge_at(e, &sge, RECV_OFF, 2048);
+	memset(&rwr, 0, sizeof(rwr));
+	rwr.wr_id = WR_ID_VALID + 1;
+	rwr.sg_list = &sge;
+	rwr.num_sge = 1;
+	ret = ibv_post_recv(l->qp, &rwr, &rbad);
+	if (ret) {
+		expect_err(0, ret, "%s: UD post_recv", what);
+		return NULL;
+	}
+	return l->qp;
+}
+
+static void ud_send_wr(struct ibv_send_wr *wr, struct ibv_sge *sge,
+		       struct ibv_ah *ah, uint32_t qpn, uint64_t wr_id)
+{
+	send_wr(wr, sge, 1, wr_id);
+	wr->wr.ud.ah = ah;
+	wr->wr.ud.remote_qpn = qpn;
+	wr->wr.ud.remote_qkey = UD_QKEY;
+}
+
+static void check_ud_bad_one(struct env *e, enum ud_bad b, uint32_t mtu)
+{
+	uint64_t wr_id = WR_ID_HOSTILE + b;
+	struct ibv_pd *pd2 = NULL;
+	struct ibv_ah *ah, *ah2 = NULL;
+	struct ibv_send_wr wr, *bad;
+	struct ibv_sge sge;
+	char what[160];
+	struct loop l;
+	int ret;
+
+	snprintf(what, sizeof(what), "UD %s", ud_bad_names[b]);
+	ah = ud_ah_new(e, e->pd, e->gid_index);
+	if (!ah) {
+		expect_err(0, errno, "%s: ibv_create_ah", what);
+		return;
+	}
+	if (!ud_qp_new(e, &l, what))
+		goto out;
+
+	sge_at(e, &sge, SEND_OFF, 64);
+	ud_send_wr(&wr, &sge, ah, l.qp->qp_num, wr_id);
+	switch (b) {
+	case UD_TOO_LONG:
+		sge.length = mtu + 1;
+		break;
+	case UD_OTHER_PD:
+		pd2 = ibv_alloc_pd(e->ctx);
+		ah2 = pd2 ? ud_ah_new(e, pd2, e->gid_index) : NULL;
+		if (!ah2) {
+			expect_err(0, errno, "%s: an AH on a second PD", what);
+			goto out;
+		}
+		wr.wr.ud.ah = ah2;
+		break;
+	default:
+		break;
+	}
+	if (b == UD_NO_AH || b == UD_WRITE) {
+		/* Written straight into the ring, as a hostile process would. */
+		struct prxe_uring *ring = &to_prxe_qp(l.qp)->sq.ring;
+		uint32_t producer = prxe_uring_producer(ring);
+		struct prxe_send_wqe *wqe = prxe_uring_entry(ring, producer);
+
+		memset(wqe, 0, ring->entry_size);
+		wqe->wr_id = wr_id;
+		wqe->opcode = b == UD_WRITE ? IBV_WR_RDMA_WRITE : IBV_WR_SEND;
+		wqe->send_flags = IBV_SEND_SIGNALED;
+		wqe->num_sge = 1;
+		*prxe_send_wqe_sge(wqe) = (struct prxe_sge){
+			.addr = sge.addr, .length = sge.length,
+			.lkey = sge.lkey };
+		wqe->wr.ud.ah_num = b == UD_NO_AH ? 0x7fffffff :
+						    to_prxe_ah(ah)->ah_num;
+		wqe->wr.ud.remote_qpn = l.qp->qp_num;
+		wqe->wr.ud.remote_qkey = UD_QKEY;
+		prxe_uring_publish_producer(ring, producer + 1);
+		sge.length = 64;
+		ud_send_wr(&wr, &sge, ah, l.qp->qp_num, WR_ID_VALID);
+	}
+	bad = NULL;
+	ret = ibv_post_send(l.qp, &wr, &bad);
+	if (!expect_err(0, ret, "%s: ibv_post_send", what))
+		goto out;
+	if (b == UD_NO_AH || b == UD_WRITE) {
+		expect_wc(l.scq, wr_id, IBV_WC_LOC_QP_OP_ERR, false, what);
+	} else {
+		expect_wc(l.scq, wr_id, b == UD_TOO_LONG ? IBV_WC_LOC_LEN_ERR :
+			  IBV_WC_LOC_QP_OP_ERR, false, what);
+		/* The QP is in error now: what is posted next is flushed. */
+		sge.length = 64;
+		ud_send_wr(&wr, &sge, ah, l.qp->qp_num, WR_ID_VALID);
+		ret = ibv_post_send(l.qp, &wr, &bad);
+		if (!expect_err(0, ret, "%s: post_send behind it", what))
+			goto out;
+	}
+	snprintf(what, sizeof(what), "UD SEND behind the %s is flushed",
+		 ud_bad_names[b]);
+	expect_wc(l.scq, WR_ID_VALID, IBV_WC_WR_FLUSH_ERR, false, what);
+out:
+	loop_free(&l);
+	if (ah2)
+		ibv_destroy_ah(ah2);
+	if (pd2)
+		ibv_dealloc_pd(pd2);
+	ibv_destroy_ah(ah);
+}
+
+/* A datagram to itself: the receive holds the GRH, then the bytes. */
+static void check_ud_loop(struct env *e)
+{
+	const char *what = "UD QP sends 64 bytes to itself";
+	struct ibv_send_wr wr, *bad;
+	struct ibv_ah *ah;
+	struct ibv_sge sge;
+	struct ibv_wc wc;
+	struct loop l;
+	bool same;
+	int i, ret;
+
+	ah = ud_ah_new(e, e->pd, e->gid_index);
+	if (!ah) {
+		expect_err(0, errno, "%s: ibv_create_ah", what);
+		return;
+	}
+	if (!ud_qp_new(e, &l, what))
+		goto out;
+	for (i = 0; i < 64; i++)
+		e->buf[SEND_OFF + i] = (uint8_t)(i * 7 + 3);
+	memset(e->buf + RECV_OFF, 0, GRH_BYTES + 64);
+	sge_at(e, &sge, SEND_OFF, 64);
+	ud_send_wr(&wr, &sge, ah, l.qp->qp_num, WR_ID_VALID);
+	ret = ibv_post_send(l.qp, &wr, &bad);
+	if (!expect_err(0, ret, "%s: ibv_post_send", what))
+		goto out;
+	expect_wc(l.scq, WR_ID_VALID, IBV_WC_SUCCESS, false, what);
+	ret = poll_one(l.rcq, &wc, COMPLETION_MS);
+	if (!report(ret == 1 && wc.status == IBV_WC_SUCCESS &&
+		    wc.byte_len == GRH_BYTES + 64 && (wc.wc_flags & IBV_WC_GRH) &&
+		    wc.src_qp == l.qp->qp_num,
+		    "a receive of 104 bytes with IBV_WC_GRH from itself",
+		    ret == 1 ? ibv_wc_status_str(wc.status) : "no receive",
+		    "%s: receive completion", what))
+		goto out;
+	same = !memcmp(e->buf + RECV_OFF + GRH_BYTES, e->buf + SEND_OFF, 64);
+	report(same, "the 64 bytes sent", same ? "them" : "other bytes",
+	       "%s: data behind the GRH", what);
+out:
+	loop_free(&l);
+	ibv_destroy_ah(ah);
+}
+
+static void check_ud(struct env *e)
+{
+	struct ibv_port_attr port;
+	struct ibv_ah *ah;
+	int b;
+
+	/* ib_core checks the source GID index. */
+	ah = ud_ah_new(e, e->pd, 0xff00);
+	expect_err(EINVAL, ah ? 0 : errno, "ibv_create_ah with GID index 0xff00");
+	if (ah)
+		ibv_destroy_ah(ah);
+
+	if (ibv_query_port(e->ctx, IB_PORT, &port)) {
+		expect_err(0, errno, "ibv_query_port");
+		return;
+	}
+	check_ud_loop(e);
+	for (b = 0; b < UD_BAD_COUNT; b++)
+		check_ud_bad_one(e, b, 128u << port.active_mtu);
+}
+
+/* ------------------------------------------------------------------------
  * Setup
  */
 
@@ -1554,6 +1804,7 @@ int main(int argc, char **argv)
 	check_hostile(&e);
 	check_odp(&e);
 	check_odp_anon_changes(&e);
+	check_ud(&e);
 	if (argc == 4)
 		check_odp_file_changes(&e, argv[3]);
 
