@@ -4,7 +4,8 @@
  * query, destroy, and the doorbells (user QPs) or posting (kernel QPs).
  *
  * Locking: qp->mutex guards the QP's state, attributes and engines (see
- * prxe_qp.h).  Lock order: qp->mutex -> cq->lock.  The QP table
+ * prxe_qp.h).  Lock order: qp->mutex -> cq->lock.  A kernel QP's
+ * kpost_lock is taken alone (prxe_kverbs.c).  The QP table
  * (prxe->qps) is an xarray read under RCU by the receive path.
  */
 #include <linux/log2.h>
