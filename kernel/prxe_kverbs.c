@@ -157,7 +157,7 @@ int prxe_kpost_recv(struct prxe_qp *qp, const struct ib_recv_wr *wr,
 	}
 	spin_unlock_irqrestore(&qp->kpost_lock, flags);
 	/* Only a QP in the error state needs to hear of it (to flush). */
-	if (qp->state == IB_QPS_ERR)
+	if (READ_ONCE(qp->state) == IB_QPS_ERR)
 		prxe_qp_schedule(qp);
 	return err;
 }
