@@ -45,15 +45,24 @@ traffic_ends() {
 	echo "ok: the applications ended"
 }
 
-# nothing_left: no verbs object of a prxe device is left, and no process
-# holds the module.
+# nothing_left: no verbs object of an application is left on a prxe
+# device (the kernel's own, "comm [ib_core]", are the MAD layer's GSI QP
+# with its CQ and PD), and no process holds the module.
 nothing_left() {
-	local d res
+	local d kind res left
 	for d in $(prxe_devices); do
-		res=$(rdma resource show "$d" 2>&1)
-		echo "$res"
-		grep -Eq ' (pd|cq|qp|mr|ctx) [1-9]' <<<"$res" &&
-			fail "objects left on $d: $res"
+		rdma resource show "$d" 2>&1
+		grep -Eq ' ctx [1-9]' <<<"$(rdma resource show "$d" 2>&1)" &&
+			fail "user contexts left on $d: $(rdma resource show "$d")"
+		for kind in qp cq pd mr; do
+			if [ "$kind" = qp ]; then
+				res=$(rdma resource show qp link "$d/1" 2>&1)
+			else
+				res=$(rdma resource show "$kind" dev "$d" 2>&1)
+			fi
+			left=$(grep -v 'comm \[' <<<"$res" | grep .)
+			[ -z "$left" ] || fail "$kind left on $d: $left"
+		done
 	done
 	wait_for 10 "prxe.ko has no users" \
 		eval '[ "$(cat /sys/module/prxe/refcnt)" = 0 ]'
