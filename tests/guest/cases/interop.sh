@@ -132,28 +132,43 @@ t_ud_and_rdma_cm() {
 	echo "ok: udaddy, server prxe, client rdma_rxe"
 }
 
-# perftest between the two, prxe as server and as client.
-t_perftest() {
-	local prog gx gc
-	interop_up
+# Every perftest between the two, prxe as server and as client, at path
+# MTU 1024 and 4096 (veth MTU 9000).
+interop_perftests() {
+	local mtu=$1 prog gx gc
 	gx=$(rc_gid_index rxe0 "$RXE_IP")
 	gc=$(rc_gid_index prxe_c "$IP_C")
-	for prog in ib_send_bw ib_write_bw ib_read_bw ib_atomic_bw ib_write_lat \
-		    ib_read_lat; do
-		interop_perftest "$prog" - rxe0 "$gx" "$NS_C" prxe_c "$gc" "$RXE_IP"
-		interop_perftest "$prog" "$NS_C" prxe_c "$gc" - rxe0 "$gx" "$IP_C"
+	for prog in ib_send_bw ib_write_bw ib_read_bw ib_atomic_bw ib_send_lat \
+		    ib_write_lat ib_read_lat ib_atomic_lat; do
+		interop_perftest "$prog" "$mtu" - rxe0 "$gx" "$NS_C" prxe_c "$gc" "$RXE_IP"
+		interop_perftest "$prog" "$mtu" "$NS_C" prxe_c "$gc" - rxe0 "$gx" "$IP_C"
 	done
 }
 
-# interop_perftest PROG SNS SDEV SGID CNS CDEV CGID SERVER_IP: one run,
-# both ends must exit 0 and the client print its result line.
+t_perftest_mtu_1024() {
+	interop_up
+	interop_perftests 1024
+}
+
+t_perftest_mtu_4096() {
+	interop_up 9000
+	interop_perftests 4096
+}
+
+# interop_perftest PROG MTU SNS SDEV SGID CNS CDEV CGID SERVER_IP: one
+# run, both ends must exit 0 and the client print its result line.
 interop_perftest() {
-	local prog=$1 common=(-p "$APP_PORT" -m 1024 -F -n 200)
-	[ "$prog" = ib_atomic_bw ] || common+=(-s 4096)
-	APP_SERVER_NS=$2 APP_CLIENT_NS=$5 app_pair \
-		"$prog" -d "$3" -x "$4" "${common[@]}" -- \
-		"$prog" -d "$6" -x "$7" "${common[@]}" "$8"
+	local prog=$1 common=(-p "$APP_PORT" -m "$2" -F -n 200)
+	shift 2
+	case $prog in
+	ib_atomic_*) ;;
+	*_lat) common+=(-s 64) ;;
+	*) common+=(-s 16384) ;;
+	esac
+	APP_SERVER_NS=$1 APP_CLIENT_NS=$4 app_pair \
+		"$prog" -d "$2" -x "$3" "${common[@]}" -- \
+		"$prog" -d "$5" -x "$6" "${common[@]}" "$7"
 	awk '$2 == 200 { ok = 1 } END { exit !ok }' <<<"$PAIR_OUT" ||
-		fail "$prog $3 <- $6: no result line"
-	echo "ok: $prog, server $3, client $6"
+		fail "$prog $2 <- $5: no result line"
+	echo "ok: $prog, MTU ${common[3]}, server $2, client $5"
 }
