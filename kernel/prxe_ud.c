@@ -150,8 +150,8 @@ static void prxe_ud_deliver(struct prxe_qp *qp, struct sk_buff *skb)
 		.opcode = IB_WC_RECV,
 		.src_qp = prxe_deth_sqp(deth),
 		.flags = PRXE_CQE_GRH,
-		.network_hdr_type = pkt->ipv6 ? RDMA_NETWORK_IPV6 :
-						RDMA_NETWORK_IPV4,
+		.network_hdr_type = pkt->ipv6 ? PRXE_NETWORK_IPV6 :
+						PRXE_NETWORK_IPV4,
 	};
 	int err;
 

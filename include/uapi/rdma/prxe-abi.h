@@ -156,6 +156,15 @@ enum prxe_cqe_flags {
 };
 
 /*
+ * prxe_cqe.network_hdr_type of a datagram received with its GRH: the
+ * values of the kernel's enum rdma_network_type.
+ */
+enum prxe_network_type {
+	PRXE_NETWORK_IPV4	= 2,
+	PRXE_NETWORK_IPV6	= 3,
+};
+
+/*
  * Completion queue entry.  status and opcode use the values of enum
  * ibv_wc_status / enum ibv_wc_opcode (the same as the kernel's IB_WC_*).
  */
@@ -177,7 +186,7 @@ struct prxe_cqe {
 	__u8 sl;
 	__u8 dlid_path_bits;
 	__u8 port_num;
-	__u8 network_hdr_type;	/* with PRXE_CQE_GRH: RDMA_NETWORK_IPV4 (3) / _IPV6 (4) */
+	__u8 network_hdr_type;	/* with PRXE_CQE_GRH: PRXE_NETWORK_IPV4 / _IPV6 */
 	__u8 reserved[16];	/* 64 bytes in all */
 };
 
