@@ -21,8 +21,8 @@
 #include "prxe_qp.h"
 #include "prxe_ud.h"
 
-static_assert(PRXE_NETWORK_IPV4 == RDMA_NETWORK_IPV4);
-static_assert(PRXE_NETWORK_IPV6 == RDMA_NETWORK_IPV6);
+static_assert((int)PRXE_NETWORK_IPV4 == (int)RDMA_NETWORK_IPV4);
+static_assert((int)PRXE_NETWORK_IPV6 == (int)RDMA_NETWORK_IPV6);
 
 /* Entry @ring's producer index points at, if the ring has room for it. */
 static void *prxe_kring_next(struct prxe_ring *ring, u32 max)

@@ -12,7 +12,11 @@ install=$BUILD_DIR/install
 
 log "building prxe.ko and the provider for $kver"
 mkdir -p "$src"
-rsync -a --delete --exclude=/build/ --exclude=/.git/ "$SRC_DIR/" "$src/"
+# By content, and with new times for what changed: the copy may come from
+# another work tree whose files are older than the objects built here, and
+# make must still rebuild what differs.
+rsync -rl --checksum --delete --exclude=/build/ --exclude=/.git/ \
+	"$SRC_DIR/" "$src/"
 
 # kbuild_clean LOG BAD_REGEX WHAT MAKE_ARGS...: build prxe.ko against the
 # guest kernel's headers; fail if make fails or its output matches
