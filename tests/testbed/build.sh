@@ -15,7 +15,7 @@ mkdir -p "$src"
 # By content, and with new times for what changed: the copy may come from
 # another work tree whose files are older than the objects built here, and
 # make must still rebuild what differs.
-rsync -rl --checksum --delete --exclude=/build/ --exclude=/.git/ \
+rsync -rlp --checksum --delete --exclude=/build/ --exclude=/.git/ \
 	"$SRC_DIR/" "$src/"
 
 # kbuild_clean LOG BAD_REGEX WHAT MAKE_ARGS...: build prxe.ko against the
