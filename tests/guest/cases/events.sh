@@ -14,7 +14,7 @@
 events_test() {
 	local out rc=0
 	echo "+ prxe_srq_test events $*"
-	out=$(timeout -k 5 "$RC_RUN_TIMEOUT" in_a "$PRXE_TESTS/prxe_srq_test" \
+	out=$(timeout -k 5 "$RC_RUN_TIMEOUT" ip netns exec "$NS_A" "$PRXE_TESTS/prxe_srq_test" \
 		-d prxe_a -g "$GID_A" events "$@" 2>&1) || rc=$?
 	printf '%s\n' "$out"
 	[ $rc = 0 ] || fail "events $*: exit $rc: $(grep -m 1 'FAIL:' <<<"$out" || tail -n 2 <<<"$out")"
