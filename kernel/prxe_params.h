@@ -3,7 +3,9 @@
  * Device limits and identity reported by query_device / query_port.
  *
  * Limits of verbs objects prxe does not implement yet are 0, so that
- * applications see exactly what the device can do.
+ * applications see exactly what the device can do.  (SRQs are user SRQs
+ * of RC QPs only; SRQ resize is refused, so IB_DEVICE_SRQ_RESIZE is not
+ * reported.)
  */
 #ifndef PRXE_PARAMS_H
 #define PRXE_PARAMS_H
