@@ -36,6 +36,9 @@
  *        too_long    a SEND too long for the SRQ's WQE: that WQE completes
  *                    with IBV_WC_LOC_LEN_ERR on its QP, then LAST_WQE_
  *                    REACHED, and no QP_REQ_ERR (the completion told)
+ *        reset       a QP on an SRQ reset in the middle of a long SEND:
+ *                    the WQE it took goes back to the SRQ (another QP
+ *                    receives into every WQE not completed)
  *        Each event must come exactly once, to its object, and no other.
  *
  * Options: -d DEV (required), -g GID_INDEX (default: the first RoCEv2
@@ -1093,6 +1096,66 @@ static void ev_srq_leave(bool too_long)
 	       name);
 }
 
+/*
+ * A QP on an SRQ reset in the middle of a long SEND: the WQE it took goes
+ * back to the SRQ.  Two WQEs of 8 MiB; QP 0 is reset while an 8 MiB SEND
+ * streams into it; QP 1 must then receive into every WQE QP 0 did not
+ * complete (without the give-back it would wait for a WQE forever).
+ */
+static void ev_reset_gives_back(void)
+{
+	const uint32_t big = 8u << 20;
+	struct ibv_cq *scq = make_cq(32), *rcq = make_cq(32);
+	struct ibv_srq *srq = make_srq(2, 1);
+	struct ibv_qp *r[2], *s[2];
+	uint8_t *buf = xalloc(3 * (size_t)big);
+	struct ibv_mr *mr = make_mr(buf, 3 * (size_t)big, 0);
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_RESET };
+	struct ibv_wc wc;
+	unsigned int k, left = 2;
+
+	for (k = 0; k < 2; k++) {
+		r[k] = make_qp(scq, scq, NULL, 4, 1);
+		s[k] = make_qp(scq, rcq, srq, 1, 0);
+		pair(r[k], s[k]);
+	}
+	for (k = 0; k < 2; k++)
+		post_srq(srq, k, buf + (size_t)(k + 1) * big, big, mr->lkey);
+	post_send(r[0], 1, IBV_WR_SEND, buf, big, mr->lkey, 0, 0, 0);
+	usleep(30000);
+	modify(s[0], &a, IBV_QP_STATE, "RESET");
+	/* What QP 0 completed before the reset is no longer the SRQ's. */
+	while (ibv_poll_cq(rcq, 1, &wc) > 0) {
+		if (wc.qp_num != s[0]->qp_num)
+			die("reset: completion on QP %#x", wc.qp_num);
+		printf("  QP 0 completed wr_id %" PRIu64 " (%s) before its reset\n",
+		       wc.wr_id, ibv_wc_status_str(wc.status));
+		left--;
+	}
+	printf("  %u WQE(s) left for QP 1%s\n", left,
+	       left == 2 ? " (QP 0's was given back, or not yet taken)" : "");
+	for (k = 0; k < left; k++) {
+		post_send(r[1], 10 + k, IBV_WR_SEND, buf, 64, mr->lkey, 0, 0, 0);
+		poll_one(rcq, &wc, "QP 1's receive after QP 0's reset");
+		if (wc.status != IBV_WC_SUCCESS || wc.qp_num != s[1]->qp_num ||
+		    wc.byte_len != 64 || wc.wr_id >= 2)
+			die("reset: QP 1 receive %u: status %s QP %#x byte_len %u wr_id %" PRIu64,
+			    k, ibv_wc_status_str(wc.status), wc.qp_num,
+			    wc.byte_len, wc.wr_id);
+	}
+	expect_cq_quiet(rcq, QUIET_MS, "after the WQEs left were used");
+	expect_no_event(QUIET_MS, "reset");
+	for (k = 0; k < 2; k++) {
+		ibv_destroy_qp(r[k]);
+		ibv_destroy_qp(s[k]);
+	}
+	ibv_destroy_srq(srq);
+	ibv_dereg_mr(mr);
+	ibv_destroy_cq(scq);
+	ibv_destroy_cq(rcq);
+	printf("PASS: reset: no WQE of the SRQ lost by a QP reset mid-message\n");
+}
+
 static void run_events(int argc, char **argv)
 {
 	static const char *const all[] = {
@@ -1120,6 +1183,8 @@ static void run_events(int argc, char **argv)
 			ev_srq_leave(false);
 		else if (!strcmp(argv[i], "too_long"))
 			ev_srq_leave(true);
+		else if (!strcmp(argv[i], "reset"))
+			ev_reset_gives_back();
 		else
 			die("unknown event scenario %s", argv[i]);
 	}
@@ -1132,7 +1197,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: %s -d DEV [-g GID_INDEX] [-t SECONDS] MODE\n"
 		"  data [-q QPS] [-n MSGS] [-s MAX] [-r DEPTH] [-w WINDOW] [--odp]\n"
-		"  limit | bad | events [cq_overrun|req_err|access_err|last_wqe|too_long...]\n",
+		"  limit | bad | events [cq_overrun|req_err|access_err|last_wqe|too_long|reset...]\n",
 		PROG);
 	exit(2);
 }

@@ -82,6 +82,12 @@ t_shared_data_odp() {
 	srq_test data --odp -q 4 -n 200 -s 9000 -r 32
 }
 
+# A QP reset in the middle of a message gives its WQE back to the SRQ.
+t_reset_gives_back() {
+	apps_pair_up
+	srq_test events reset
+}
+
 t_limit_event() {
 	apps_pair_up
 	srq_test limit
