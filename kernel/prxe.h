@@ -53,6 +53,8 @@ struct prxe_dev {
 	/* prxe_qp.c: queue pairs by QPN */
 	struct xarray		qps;
 	u32			next_qpn;
+	/* prxe_srq.c: shared receive queues, at most PRXE_MAX_SRQ */
+	atomic_t		num_srqs;
 };
 
 struct prxe_ucontext {

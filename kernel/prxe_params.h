@@ -3,7 +3,9 @@
  * Device limits and identity reported by query_device / query_port.
  *
  * Limits of verbs objects prxe does not implement yet are 0, so that
- * applications see exactly what the device can do.
+ * applications see exactly what the device can do.  (SRQs are user SRQs
+ * of RC QPs only; SRQ resize is refused, so IB_DEVICE_SRQ_RESIZE is not
+ * reported.)
  */
 #ifndef PRXE_PARAMS_H
 #define PRXE_PARAMS_H
@@ -32,6 +34,13 @@
 #define PRXE_MAX_MR_SIZE		(1ULL << 40)
 #define PRXE_MAX_MSG_SIZE		(1U << 31)
 #define PRXE_MAX_RD_ATOMIC		128
+/*
+ * Shared receive queues (prxe_srq.c): an SRQ's ring holds max_wr WQEs
+ * (rounded up to a power of two) of up to max_sge SGEs.
+ */
+#define PRXE_MAX_SRQ			0x10000
+#define PRXE_MAX_SRQ_WR			0x4000
+#define PRXE_MAX_SRQ_SGE		32
 #define PRXE_MIN_QPN			16	/* 0, 1: special QPs */
 #define PRXE_MAX_QPN			0xffffff
 

@@ -4,8 +4,9 @@
  * query, destroy, and the doorbells (user QPs) or posting (kernel QPs).
  *
  * Locking: qp->mutex guards the QP's state, attributes and engines (see
- * prxe_qp.h).  Lock order: qp->mutex -> cq->lock.  A kernel QP's
- * kpost_lock is taken alone (prxe_kverbs.c).  The QP table
+ * prxe_qp.h).  Lock order: qp->mutex -> cq->lock, qp->mutex -> srq->lock
+ * (giving an SRQ's WQE back on reset).  A kernel QP's kpost_lock is taken
+ * alone (prxe_kverbs.c).  The QP table
  * (prxe->qps) is an xarray read under RCU by the receive path.
  */
 #include <linux/log2.h>
@@ -48,7 +49,8 @@ static int prxe_qp_check_init(struct ib_device *ibdev,
 			return -EINVAL;
 		break;
 	}
-	if (init->srq || init->create_flags)
+	if (init->create_flags ||
+	    (init->srq && init->srq->srq_type != IB_SRQT_BASIC))
 		return -EOPNOTSUPP;
 	/* 0 work requests: a send-only or receive-only QP. */
 	if (cap->max_send_wr > PRXE_MAX_QP_WR ||
@@ -85,11 +87,25 @@ static int prxe_qp_init_queues(struct prxe_qp *qp, struct ib_qp_init_attr *init,
 	if (err)
 		return err;
 
-	recv_sge = max_t(u32, cap->max_recv_sge, 1);
-	err = prxe_ring_init(&qp->rq, uctx,
-			     roundup_pow_of_two(max_t(u32, cap->max_recv_wr, 1)),
-			     sizeof(struct prxe_recv_wqe) +
-			     recv_sge * sizeof(struct prxe_sge), &resp->rq);
+	if (init->srq) {
+		/*
+		 * Receive WQEs come from the SRQ.  The QP still gets a receive
+		 * ring of one entry, never mapped and so always empty, which
+		 * lets every path that looks at qp->rq work unchanged; resp->rq
+		 * stays all zero: the provider maps nothing.
+		 */
+		recv_sge = to_prxe_srq(init->srq)->max_sge;
+		err = prxe_ring_init(&qp->rq, NULL, 1,
+				     sizeof(struct prxe_recv_wqe), NULL);
+		cap->max_recv_wr = 0;
+		cap->max_recv_sge = 0;
+	} else {
+		recv_sge = max_t(u32, cap->max_recv_sge, 1);
+		err = prxe_ring_init(&qp->rq, uctx,
+				     roundup_pow_of_two(max_t(u32, cap->max_recv_wr, 1)),
+				     sizeof(struct prxe_recv_wqe) +
+				     recv_sge * sizeof(struct prxe_sge), &resp->rq);
+	}
 	if (err)
 		goto err_sq;
 
@@ -112,6 +128,8 @@ static int prxe_qp_init_queues(struct prxe_qp *qp, struct ib_qp_init_attr *init,
 	qp->max_send_wr = cap->max_send_wr;
 	qp->max_recv_wr = cap->max_recv_wr;
 	cap->max_send_sge = min_t(u32, qp->max_send_sge, PRXE_MAX_SGE);
+	if (init->srq)
+		qp->max_recv_sge = 0;	/* the SRQ's own */
 	cap->max_recv_sge = qp->max_recv_sge;
 	cap->max_inline_data = qp->max_inline;
 	qp->max_send_sge = cap->max_send_sge;
@@ -232,9 +250,17 @@ static int prxe_qp_check_attr(struct prxe_qp *qp, struct ib_qp_attr *attr,
 	return 0;
 }
 
-/* Forget all protocol state and queued work (to RESET). */
+/*
+ * Forget all protocol state and queued work (to RESET).  A WQE taken from
+ * an SRQ for a message still in progress is the SRQ's: it goes back there.
+ */
 static void prxe_qp_reset(struct prxe_qp *qp)
 {
+	struct prxe_srq *srq = prxe_qp_srq(qp);
+
+	if (srq && qp->resp.have_rwqe)
+		prxe_srq_give_back(srq, qp->resp.rwqe);
+	qp->last_wqe_reached = false;
 	prxe_ring_reset(&qp->sq);
 	prxe_ring_reset(&qp->rq);
 	memset(qp->swqes, 0, qp->sq.num_entries * qp->swqe_size);
@@ -382,6 +408,7 @@ int prxe_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	init->qp_type = ibqp->qp_type;
 	init->send_cq = ibqp->send_cq;
 	init->recv_cq = ibqp->recv_cq;
+	init->srq = ibqp->srq;
 	init->cap = attr->cap;
 	init->sq_sig_type = qp->sq_sig_all ? IB_SIGNAL_ALL_WR : IB_SIGNAL_REQ_WR;
 	return 0;
@@ -491,4 +518,33 @@ void prxe_qp_error(struct prxe_qp *qp)
 {
 	lockdep_assert_held(&qp->mutex);
 	qp->state = IB_QPS_ERR;
+}
+
+/* An affiliated asynchronous event of @qp to its event handler. */
+void prxe_qp_event(struct prxe_qp *qp, enum ib_event_type event)
+{
+	struct ib_event ev = {
+		.device = qp->ibqp.device,
+		.element.qp = &qp->ibqp,
+		.event = event,
+	};
+
+	if (qp->ibqp.event_handler)
+		qp->ibqp.event_handler(&ev, qp->ibqp.qp_context);
+}
+
+/*
+ * Move the QP to the error state for a reason no completion reports (a
+ * request the responder refused, a completion lost to an overrun CQ): the
+ * consumer hears of it through @event, once, from the engine that put the
+ * QP in ERR.  A QP already in ERR got its event, or was put there by the
+ * application.
+ */
+void prxe_qp_error_event(struct prxe_qp *qp, enum ib_event_type event)
+{
+	lockdep_assert_held(&qp->mutex);
+	if (qp->state == IB_QPS_ERR)
+		return;
+	prxe_qp_error(qp);
+	prxe_qp_event(qp, event);
 }

@@ -21,6 +21,7 @@
 #include "prxe_net.h"
 #include "prxe_params.h"
 #include "prxe_ring.h"
+#include "prxe_srq.h"
 
 struct prxe_cq;
 
@@ -164,6 +165,8 @@ struct prxe_qp {
 	bool			sq_sig_all;
 	bool			sqd_notify;	/* IB_EVENT_SQ_DRAINED wanted */
 	bool			sq_drained;	/* in SQD: nothing in flight */
+	/* On an SRQ, in ERR: IB_EVENT_QP_LAST_WQE_REACHED delivered. */
+	bool			last_wqe_reached;
 
 	/* The task running the engines, and what wakes it. */
 	struct work_struct	task;
@@ -180,6 +183,19 @@ struct prxe_qp {
 static inline struct prxe_qp *to_prxe_qp(struct ib_qp *ibqp)
 {
 	return container_of(ibqp, struct prxe_qp, ibqp);
+}
+
+/* The SRQ the QP takes its receive WQEs from, or NULL. */
+static inline struct prxe_srq *prxe_qp_srq(struct prxe_qp *qp)
+{
+	return qp->ibqp.srq ? container_of(qp->ibqp.srq, struct prxe_srq, ibsrq) :
+			      NULL;
+}
+
+/* The PD receive buffers belong to: the SRQ's, if the QP has one. */
+static inline struct ib_pd *prxe_qp_recv_pd(struct prxe_qp *qp)
+{
+	return qp->ibqp.srq ? qp->ibqp.srq->pd : qp->ibqp.pd;
 }
 
 static inline struct prxe_swqe *prxe_swqe(struct prxe_qp *qp, u32 idx)
@@ -225,6 +241,8 @@ int prxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 int prxe_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		   const struct ib_recv_wr **bad_wr);
 void prxe_qp_error(struct prxe_qp *qp);
+void prxe_qp_error_event(struct prxe_qp *qp, enum ib_event_type event);
+void prxe_qp_event(struct prxe_qp *qp, enum ib_event_type event);
 
 static inline bool prxe_qp_is_datagram(const struct prxe_qp *qp)
 {

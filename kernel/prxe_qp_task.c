@@ -10,8 +10,9 @@
  * (prxe_qp_doorbell()).  The receive softirq, timers and modify_qp only
  * schedule the task.
  *
- * Lock order: qp->mutex -> cq->lock, and qp->mutex -> the packet queue
- * locks (prxe_recv.c).
+ * Lock order: qp->mutex -> cq->lock, qp->mutex -> srq->lock (prxe_srq.c),
+ * and qp->mutex -> the packet queue locks (prxe_recv.c).  Event handlers
+ * are called under qp->mutex only.
  */
 #include "prxe.h"
 #include "prxe_cq.h"
@@ -55,7 +56,8 @@ void prxe_qp_schedule(struct prxe_qp *qp)
 
 /*
  * Add a completion for @qp to @cq.  An overrun CQ loses it and puts the QP
- * in the error state.
+ * in the error state; as no completion can tell of that, the QP's consumer
+ * gets IB_EVENT_QP_FATAL (and the CQ's IB_EVENT_CQ_ERR, prxe_cq.c).
  */
 int prxe_qp_complete(struct prxe_qp *qp, struct prxe_cq *cq,
 		     struct prxe_cqe *cqe, bool solicited)
@@ -66,7 +68,7 @@ int prxe_qp_complete(struct prxe_qp *qp, struct prxe_cq *cq,
 	cqe->port_num = PRXE_PORT;
 	err = prxe_cq_post(cq, cqe, solicited);
 	if (err)
-		prxe_qp_error(qp);
+		prxe_qp_error_event(qp, IB_EVENT_QP_FATAL);
 	return err;
 }
 
@@ -125,6 +127,32 @@ void prxe_qp_complete_send(struct prxe_qp *qp, u32 idx, u32 status)
 		prxe_qp_complete(qp, to_prxe_cq(qp->ibqp.send_cq), &cqe, false);
 }
 
+/*
+ * A QP on an SRQ in ERR: the WQE it took for a message in progress is
+ * flushed (the SRQ's other WQEs are not: they belong to no QP), after
+ * which the QP will take no more, which IBTA (11.6.3.1) has the consumer
+ * told of once per entry into ERR: IB_EVENT_QP_LAST_WQE_REACHED.
+ */
+static void prxe_qp_flush_srq(struct prxe_qp *qp)
+{
+	if (qp->resp.have_rwqe) {
+		struct prxe_cqe cqe = {
+			.wr_id = qp->resp.rwqe->wr.wr_id,
+			.status = IB_WC_WR_FLUSH_ERR,
+			.opcode = IB_WC_RECV,
+			.qp_num = qp->ibqp.qp_num,
+			.port_num = PRXE_PORT,
+		};
+
+		qp->resp.have_rwqe = false;
+		prxe_cq_post(to_prxe_cq(qp->ibqp.recv_cq), &cqe, false);
+	}
+	if (!qp->last_wqe_reached) {
+		qp->last_wqe_reached = true;
+		prxe_qp_event(qp, IB_EVENT_QP_LAST_WQE_REACHED);
+	}
+}
+
 /* Complete every outstanding work request with IB_WC_WR_FLUSH_ERR. */
 static void prxe_qp_flush(struct prxe_qp *qp)
 {
@@ -164,6 +192,8 @@ static void prxe_qp_flush(struct prxe_qp *qp)
 		/* An overrun here changes nothing: the QP is in error already. */
 		prxe_cq_post(rcq, &cqe, false);
 	}
+	if (prxe_qp_srq(qp))
+		prxe_qp_flush_srq(qp);
 	qp->resp.have_rwqe = false;
 }
 
@@ -173,19 +203,13 @@ static void prxe_qp_flush(struct prxe_qp *qp)
  */
 static void prxe_qp_check_drained(struct prxe_qp *qp)
 {
-	struct ib_event ev = {
-		.device = qp->ibqp.device,
-		.element.qp = &qp->ibqp,
-		.event = IB_EVENT_SQ_DRAINED,
-	};
-
 	if (qp->state != IB_QPS_SQD || qp->sq_drained ||
 	    qp->sq.kidx != qp->req.next ||
 	    (prxe_ring_avail(&qp->sq) && prxe_swqe(qp, qp->req.next)->started))
 		return;
 	qp->sq_drained = true;
-	if (qp->sqd_notify && qp->ibqp.event_handler)
-		qp->ibqp.event_handler(&ev, qp->ibqp.qp_context);
+	if (qp->sqd_notify)
+		prxe_qp_event(qp, IB_EVENT_SQ_DRAINED);
 }
 
 /*

@@ -16,9 +16,16 @@
  * gap is NAKed once; duplicates are acknowledged again (SEND / WRITE),
  * answered again from memory (READ) or from the replay memory (atomics).
  * Errors the requester must hear of are NAKed, and put this QP in the
- * error state as IBTA prescribes for them.
+ * error state as IBTA prescribes for them; where no receive completion
+ * tells this side's consumer why, an affiliated event does
+ * (IB_EVENT_QP_REQ_ERR for an invalid request, IB_EVENT_QP_ACCESS_ERR for
+ * a remote access error).
  *
- * Runs in the QP task under qp->mutex.
+ * Receive WQEs come from the QP's receive ring, or from its SRQ
+ * (prxe_srq_take(), which takes srq->lock).
+ *
+ * Runs in the QP task under qp->mutex.  Lock order: qp->mutex ->
+ * srq->lock, qp->mutex -> cq->lock.
  */
 #include <linux/overflow.h>
 
@@ -53,14 +60,32 @@ static void prxe_resp_flush_ack(struct prxe_qp *qp)
 			    qp->resp.ack_psn);
 }
 
-/* NAK @psn with @syn; for all but RNR the QP then enters the error state. */
-static void prxe_resp_nak(struct prxe_qp *qp, u8 syn, u32 psn)
+/*
+ * NAK @psn with @syn; for all but RNR and PSN sequence errors the QP then
+ * enters the error state.  A receive completion already told the consumer
+ * (@completed), or it gets the affiliated event of the NAK.
+ */
+static void prxe_resp_nak_err(struct prxe_qp *qp, u8 syn, u32 psn,
+			      bool completed)
 {
 	prxe_resp_flush_ack(qp);
 	prxe_resp_send_aeth(qp, syn, psn);
-	if (prxe_aeth_type(syn) == PRXE_AETH_NAK &&
-	    syn != PRXE_AETH_NAK_PSN_SEQ_ERR)
+	if (prxe_aeth_type(syn) != PRXE_AETH_NAK ||
+	    syn == PRXE_AETH_NAK_PSN_SEQ_ERR)
+		return;
+	if (completed)
 		prxe_qp_error(qp);
+	else if (syn == PRXE_AETH_NAK_REM_ACCESS_ERR)
+		prxe_qp_error_event(qp, IB_EVENT_QP_ACCESS_ERR);
+	else if (syn == PRXE_AETH_NAK_INVALID_REQ)
+		prxe_qp_error_event(qp, IB_EVENT_QP_REQ_ERR);
+	else
+		prxe_qp_error_event(qp, IB_EVENT_QP_FATAL);
+}
+
+static void prxe_resp_nak(struct prxe_qp *qp, u8 syn, u32 psn)
+{
+	prxe_resp_nak_err(qp, syn, psn, false);
 }
 
 /* Complete the receive WQE being filled. */
@@ -90,7 +115,9 @@ static void prxe_resp_complete(struct prxe_qp *qp, u32 status, u32 opcode,
 void prxe_resp_complete_rwqe(struct prxe_qp *qp, struct prxe_cqe *cqe,
 			     bool solicited)
 {
-	prxe_ring_consume(&qp->rq, 1);
+	/* An SRQ's slot was released when the WQE was taken. */
+	if (!prxe_qp_srq(qp))
+		prxe_ring_consume(&qp->rq, 1);
 	qp->resp.have_rwqe = false;
 	prxe_qp_complete(qp, to_prxe_cq(qp->ibqp.recv_cq), cqe, solicited);
 }
@@ -106,6 +133,10 @@ bool prxe_resp_take_rwqe(struct prxe_qp *qp)
 
 	if (qp->resp.have_rwqe)
 		return true;
+	if (prxe_qp_srq(qp)) {
+		qp->resp.have_rwqe = prxe_srq_take(prxe_qp_srq(qp), rwqe);
+		return qp->resp.have_rwqe;
+	}
 	if (!prxe_ring_avail(&qp->rq))
 		return false;
 	wqe = prxe_ring_entry(&qp->rq, qp->rq.kidx);
@@ -145,10 +176,11 @@ static void prxe_resp_send(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	}
 	if (!prxe_resp_paylen_ok(qp, pkt)) {
 		prxe_resp_complete(qp, IB_WC_LOC_LEN_ERR, IB_WC_RECV, 0, pkt);
-		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
+		prxe_resp_nak_err(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn, true);
 		return;
 	}
-	err = prxe_sge_copy(qp->prxe, qp->ibqp.pd, qp->resp.rwqe->sge,
+	/* An SRQ's WQEs address memory of the SRQ's protection domain. */
+	err = prxe_sge_copy(qp->prxe, prxe_qp_recv_pd(qp), qp->resp.rwqe->sge,
 			    qp->resp.rwqe->wr.num_sge, qp->resp.offset,
 			    prxe_payload(pkt->info, pkt->bth), pkt->paylen,
 			    PRXE_TO_MR, IB_ACCESS_LOCAL_WRITE);
@@ -156,8 +188,9 @@ static void prxe_resp_send(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		/* Too long for the receive buffers: the requester hears of it. */
 		prxe_resp_complete(qp, err == -EMSGSIZE ? IB_WC_LOC_LEN_ERR :
 					IB_WC_LOC_PROT_ERR, IB_WC_RECV, 0, pkt);
-		prxe_resp_nak(qp, err == -EMSGSIZE ? PRXE_AETH_NAK_INVALID_REQ :
-			      PRXE_AETH_NAK_REM_OP_ERR, pkt->psn);
+		prxe_resp_nak_err(qp, err == -EMSGSIZE ?
+				  PRXE_AETH_NAK_INVALID_REQ :
+				  PRXE_AETH_NAK_REM_OP_ERR, pkt->psn, true);
 		return;
 	}
 	qp->resp.offset += pkt->paylen;

@@ -164,11 +164,11 @@ static void prxe_ud_deliver(struct prxe_qp *qp, struct sk_buff *skb)
 	}
 
 	prxe_ud_grh(skb, grh);
-	err = prxe_sge_copy(qp->prxe, qp->ibqp.pd, rwqe->sge, rwqe->wr.num_sge,
-			    0, grh, sizeof(grh), PRXE_TO_MR,
+	err = prxe_sge_copy(qp->prxe, prxe_qp_recv_pd(qp), rwqe->sge,
+			    rwqe->wr.num_sge, 0, grh, sizeof(grh), PRXE_TO_MR,
 			    IB_ACCESS_LOCAL_WRITE);
 	if (!err)
-		err = prxe_sge_copy(qp->prxe, qp->ibqp.pd, rwqe->sge,
+		err = prxe_sge_copy(qp->prxe, prxe_qp_recv_pd(qp), rwqe->sge,
 				    rwqe->wr.num_sge, sizeof(grh),
 				    prxe_pkt_payload(pkt), pkt->paylen,
 				    PRXE_TO_MR, IB_ACCESS_LOCAL_WRITE);

@@ -2,8 +2,8 @@
 /*
  * Verbs entry points of a prxe device: device and port queries, the user
  * context, protection domains, and the table of all verbs (the objects'
- * own verbs live in prxe_cq.c, prxe_mr.c, prxe_qp.c, prxe_ah.c, and those
- * only kernel consumers call in prxe_kverbs.c).
+ * own verbs live in prxe_cq.c, prxe_mr.c, prxe_qp.c, prxe_srq.c,
+ * prxe_ah.c, and those only kernel consumers call in prxe_kverbs.c).
  *
  * Locking: none of its own.  query_port takes RTNL inside
  * ib_get_eth_speed(), so nothing here may be called with RTNL held.
@@ -16,6 +16,7 @@
 #include "prxe_mr.h"
 #include "prxe_params.h"
 #include "prxe_qp.h"
+#include "prxe_srq.h"
 #include "prxe_ud.h"
 
 static int prxe_query_device(struct ib_device *ibdev,
@@ -49,6 +50,9 @@ static int prxe_query_device(struct ib_device *ibdev,
 	attr->max_mr = PRXE_MAX_MR;
 	attr->max_pd = PRXE_MAX_PD;
 	attr->max_ah = PRXE_MAX_AH;
+	attr->max_srq = PRXE_MAX_SRQ;
+	attr->max_srq_wr = PRXE_MAX_SRQ_WR;
+	attr->max_srq_sge = PRXE_MAX_SRQ_SGE;
 	attr->max_qp_rd_atom = PRXE_MAX_RD_ATOMIC;
 	attr->max_qp_init_rd_atom = PRXE_MAX_RD_ATOMIC;
 	attr->max_res_rd_atom = PRXE_MAX_QP * PRXE_MAX_RD_ATOMIC;
@@ -57,13 +61,14 @@ static int prxe_query_device(struct ib_device *ibdev,
 	/*
 	 * `rdma link delete` may remove the device.  Memory regions may be
 	 * on-demand paging (IB_ACCESS_ON_DEMAND, prxe_odp.c) for every RC
-	 * and UD operation prxe has.
+	 * and UD operation prxe has, receive buffers posted to an SRQ
+	 * included.
 	 */
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG | IBK_ON_DEMAND_PAGING;
 	attr->odp_caps.general_caps = IB_ODP_SUPPORT;
 	attr->odp_caps.per_transport_caps.rc_odp_caps = IB_ODP_SUPPORT_SEND |
 		IB_ODP_SUPPORT_RECV | IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ |
-		IB_ODP_SUPPORT_ATOMIC;
+		IB_ODP_SUPPORT_ATOMIC | IB_ODP_SUPPORT_SRQ_RECV;
 	attr->odp_caps.per_transport_caps.ud_odp_caps = IB_ODP_SUPPORT_SEND |
 		IB_ODP_SUPPORT_RECV;
 	return 0;
@@ -200,6 +205,10 @@ const struct ib_device_ops prxe_verbs_ops = {
 	.modify_qp = prxe_modify_qp,
 	.query_qp = prxe_query_qp,
 	.destroy_qp = prxe_destroy_qp,
+	.create_srq = prxe_create_srq,
+	.modify_srq = prxe_modify_srq,
+	.query_srq = prxe_query_srq,
+	.destroy_srq = prxe_destroy_srq,
 	.fill_res_mr_entry = prxe_fill_res_mr_entry,
 	.fill_res_qp_entry = prxe_fill_res_qp_entry,
 	.post_send = prxe_post_send,
@@ -218,4 +227,5 @@ const struct ib_device_ops prxe_verbs_ops = {
 	INIT_RDMA_OBJ_SIZE(ib_ah, prxe_ah, ibah),
 	INIT_RDMA_OBJ_SIZE(ib_cq, prxe_cq, ibcq),
 	INIT_RDMA_OBJ_SIZE(ib_qp, prxe_qp, ibqp),
+	INIT_RDMA_OBJ_SIZE(ib_srq, prxe_srq, ibsrq),
 };

@@ -51,6 +51,12 @@ static const struct verbs_context_ops prxe_ctx_ops = {
 	.destroy_qp = prxe_destroy_qp,
 	.post_send = prxe_post_send,
 	.post_recv = prxe_post_recv,
+
+	.create_srq = prxe_create_srq,
+	.modify_srq = prxe_modify_srq,
+	.query_srq = prxe_query_srq,
+	.destroy_srq = prxe_destroy_srq,
+	.post_srq_recv = prxe_post_srq_recv,
 };
 
 /*

@@ -9,10 +9,12 @@
  *   qp.c      queue pairs: creation, modify/query/destroy, post_send,
  *             post_recv, the send doorbell
  *   qp_ex.c   the extended send API (ibv_wr_*) on the same send queue
+ *   srq.c     shared receive queues: creation, post_srq_recv, modify
+ *             (arming the limit), query, destroy
  *   ring.h    index arithmetic of the rings shared with prxe.ko
  *
- * Locks: one pthread spinlock per send queue, receive queue and completion
- * queue, each guarding its side of one ring.  None is held while another is
+ * Locks: one pthread spinlock per send queue, receive queue, shared
+ * receive queue and completion queue, each guarding its side of one ring.  None is held while another is
  * taken, and none across a system call.
  */
 #ifndef PRXE_PROVIDER_H
@@ -21,6 +23,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "pabi/pabi.h"
 #include <rdma/prxe-abi.h>
@@ -83,6 +86,12 @@ struct prxe_qp {
 	int wr_err;
 };
 
+/* A shared receive queue: the provider produces WQEs, QPs take them. */
+struct prxe_srq {
+	struct ibv_srq ibv_srq;
+	struct prxe_wq rq;		/* of struct prxe_recv_wqe + SGEs */
+};
+
 /* An address handle, named in UD send WQEs by the kernel's number. */
 struct prxe_ah {
 	struct ibv_ah ibv_ah;
@@ -117,6 +126,11 @@ static inline struct prxe_qp *to_prxe_qp(struct ibv_qp *ibqp)
 static inline struct prxe_qp *to_prxe_qp_ex(struct ibv_qp_ex *ibqp)
 {
 	return prxe_container_of(ibqp, struct prxe_qp, vqp.qp_ex);
+}
+
+static inline struct prxe_srq *to_prxe_srq(struct ibv_srq *ibsrq)
+{
+	return prxe_container_of(ibsrq, struct prxe_srq, ibv_srq);
 }
 
 static inline struct prxe_ah *to_prxe_ah(struct ibv_ah *ibah)
@@ -186,6 +200,28 @@ static inline uint8_t *prxe_send_wqe_inline(struct prxe_send_wqe *wqe)
 {
 	return (uint8_t *)(wqe + 1);
 }
+
+/* A receive work request into its ring entry (receive queue or SRQ). */
+static inline void prxe_write_recv_wqe(struct prxe_recv_wqe *wqe,
+				       const struct ibv_recv_wr *wr)
+{
+	wqe->wr_id = wr->wr_id;
+	wqe->num_sge = wr->num_sge;
+	wqe->reserved = 0;
+	if (wr->num_sge)
+		memcpy(wqe + 1, wr->sg_list,
+		       (size_t)wr->num_sge * sizeof(struct prxe_sge));
+}
+
+/* srq.c */
+struct ibv_srq *prxe_create_srq(struct ibv_pd *pd,
+				struct ibv_srq_init_attr *attr);
+int prxe_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr,
+		    int attr_mask);
+int prxe_query_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr);
+int prxe_destroy_srq(struct ibv_srq *ibsrq);
+int prxe_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
+		       struct ibv_recv_wr **bad_wr);
 
 /* qp_ex.c */
 void prxe_qp_ex_init(struct prxe_qp *qp, uint64_t send_ops_flags);

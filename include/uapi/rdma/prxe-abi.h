@@ -54,6 +54,7 @@ struct prxe_alloc_ucontext_resp {
  *   ring         producer   consumer   doorbell
  *   send queue   provider   kernel     POST_SEND command with no WRs
  *   recv queue   provider   kernel     none: read when a message arrives
+ *   shared RQ    provider   kernel     none: read when a message arrives
  *   compl queue  kernel     provider   none: poll; events via REQ_NOTIFY_CQ
  *
  * The kernel never trusts the ring: it reads an entry once into its own
@@ -65,6 +66,14 @@ struct prxe_alloc_ucontext_resp {
  * hold at most min(num_entries, max_send_wr / max_recv_wr) entries, which
  * is what keeps the work requests outstanding within the QP's capabilities
  * (and an application's CQ, sized by them, from overrunning).
+ *
+ * A shared receive queue (SRQ) is the exception: the QPs on it finish
+ * their receives in no common order, so its consumer index passes an
+ * entry as soon as one of them has taken it (copied it) for an incoming
+ * message.  The provider may fill the slot again at once; the WQE taken
+ * stays with that QP until its completion (or flush) is in the CQ.  An SRQ
+ * ring has no kflags and no doorbell: its WQEs are never flushed, as they
+ * belong to no QP until taken.
  */
 struct prxe_ring_hdr {
 	__u32 producer;
@@ -204,6 +213,15 @@ struct prxe_create_cq_resp {
  */
 struct prxe_create_qp_resp {
 	struct prxe_ring_map sq;
+	struct prxe_ring_map rq;
+};
+
+/*
+ * CREATE_SRQ: response after struct ib_uverbs_create_srq_resp.  The ring's
+ * entries hold a struct prxe_recv_wqe and max_sge SGEs (the capabilities
+ * the kernel returned), and its num_entries is the max_wr returned.
+ */
+struct prxe_create_srq_resp {
 	struct prxe_ring_map rq;
 };
 

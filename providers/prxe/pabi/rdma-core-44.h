@@ -11,7 +11,8 @@
  * 56 declarations: the provider objects (verbs_mr, verbs_qp, verbs_cq), the
  * command buffers and every ibv_cmd_*() prxe calls are the same in both.
  * If prxe starts using one of the differing functions, split the
- * declarations here.
+ * declarations here.  (The SRQ commands, ibv_cmd_{create,modify,query,
+ * destroy}_srq() and their buffers, are the same in 44 and 56 too.)
  *
  * The public libibverbs headers of 44 differ from 56 (struct ibv_qp_ex has
  * no wr_atomic_write / wr_flush before rdma-core 45), so the shared layout

@@ -370,6 +370,21 @@ struct ibv_query_qp {
 	__u32 attr_mask;
 };
 
+struct ibv_create_srq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_create_srq core_payload;
+};
+
+struct ibv_modify_srq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_modify_srq core_payload;
+};
+
+struct ibv_query_srq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_query_srq core_payload;
+};
+
 /* Functions exported by libibverbs.so.1 as IBVERBS_PRIVATE_34. */
 void verbs_register_driver_34(const struct verbs_device_ops *ops);
 
@@ -431,6 +446,17 @@ int ibv_cmd_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
 		      size_t cmd_size);
 int ibv_cmd_destroy_qp(struct ibv_qp *qp);
 
+int ibv_cmd_create_srq(struct ibv_pd *pd, struct ibv_srq *srq,
+		       struct ibv_srq_init_attr *attr,
+		       struct ibv_create_srq *cmd, size_t cmd_size,
+		       struct ib_uverbs_create_srq_resp *resp, size_t resp_size);
+int ibv_cmd_modify_srq(struct ibv_srq *srq, struct ibv_srq_attr *srq_attr,
+		       int srq_attr_mask, struct ibv_modify_srq *cmd,
+		       size_t cmd_size);
+int ibv_cmd_query_srq(struct ibv_srq *srq, struct ibv_srq_attr *srq_attr,
+		      struct ibv_query_srq *cmd, size_t cmd_size);
+int ibv_cmd_destroy_srq(struct ibv_srq *srq);
+
 int ibv_cmd_create_ah(struct ibv_pd *pd, struct ibv_ah *ah,
 		      struct ibv_ah_attr *attr,
 		      struct ib_uverbs_create_ah_resp *resp, size_t resp_size);
@@ -465,6 +491,16 @@ static_assert(offsetof(struct verbs_context_ops, create_qp) ==
 	      PABI_OPS_SLOT(19), "verbs_context_ops.create_qp slot");
 static_assert(offsetof(struct verbs_context_ops, create_qp_ex) ==
 	      PABI_OPS_SLOT(20), "verbs_context_ops.create_qp_ex slot");
+static_assert(offsetof(struct verbs_context_ops, create_srq) ==
+	      PABI_OPS_SLOT(22), "verbs_context_ops.create_srq slot");
+static_assert(offsetof(struct verbs_context_ops, destroy_srq) ==
+	      PABI_OPS_SLOT(36), "verbs_context_ops.destroy_srq slot");
+static_assert(offsetof(struct verbs_context_ops, modify_srq) ==
+	      PABI_OPS_SLOT(49), "verbs_context_ops.modify_srq slot");
+static_assert(offsetof(struct verbs_context_ops, post_srq_recv) ==
+	      PABI_OPS_SLOT(57), "verbs_context_ops.post_srq_recv slot");
+static_assert(offsetof(struct verbs_context_ops, query_srq) ==
+	      PABI_OPS_SLOT(64), "verbs_context_ops.query_srq slot");
 static_assert(offsetof(struct verbs_context_ops, dealloc_pd) ==
 	      PABI_OPS_SLOT(26), "verbs_context_ops.dealloc_pd slot");
 static_assert(offsetof(struct verbs_context_ops, dereg_mr) ==
@@ -531,6 +567,9 @@ PABI_CMD_EX_SIZE(ibv_create_qp_ex, ib_uverbs_ex_create_qp);
 PABI_CMD_SIZE(ibv_modify_qp, ib_uverbs_modify_qp);
 PABI_CMD_SIZE(ibv_query_qp, ib_uverbs_query_qp);
 PABI_CMD_FIELD(ibv_query_qp, attr_mask, ib_uverbs_query_qp);
+PABI_CMD_SIZE(ibv_create_srq, ib_uverbs_create_srq);
+PABI_CMD_SIZE(ibv_modify_srq, ib_uverbs_modify_srq);
+PABI_CMD_SIZE(ibv_query_srq, ib_uverbs_query_srq);
 
 static_assert(offsetof(struct verbs_device, device) == 0,
 	      "struct ibv_device must open struct verbs_device");
