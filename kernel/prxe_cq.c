@@ -5,7 +5,7 @@
  *
  * Locking: cq->lock (spinlock, taken with bottom halves disabled) guards
  * the producer side of the ring and the armed flags.  The completion
- * handler is called without it.  Lock order: qp->lock -> cq->lock.
+ * handler is called without it.  Lock order: qp->mutex -> cq->lock.
  */
 #include <linux/log2.h>
 

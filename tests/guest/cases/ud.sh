@@ -33,6 +33,7 @@ t_perftest_ud() {
 	apps_pair_up
 	perftest ib_send_bw 1024 500 -c UD
 	perftest ib_send_lat 64 500 -c UD
+	perftest ib_send_bw 1024 500 -c UD --use-srq
 }
 
 # Every byte and completion verified (prxe_rc_test --ud): sizes up to the
