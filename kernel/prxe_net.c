@@ -20,10 +20,14 @@
  * does not use udp_tunnel_xmit_skb(): that picks the IPv4 Identification
  * after the caller has no chance to compute the ICRC, and the ICRC covers
  * the Identification.  A packet to an address of the sending device (or of
- * another device in the namespace) is routed through "lo" by the stack like
- * any local UDP datagram and comes back through the receive path below,
- * ICRC computed and checked like every other packet; nothing is delivered
- * by a shortcut, so the QP engines are never re-entered from transmit.
+ * another device in the namespace) has a local route (through "lo"): with
+ * its headers and ICRC written like every other packet's, it goes straight
+ * to the receive path below (prxe_xmit_local()), as "lo" would deliver it
+ * to the socket, without the trip down and up the IP and UDP layers
+ * (rdma_rxe does the same, rxe_loopback()).  Netfilter hooks and packet
+ * sockets on "lo" do not see such packets.  The receive path only queues a
+ * packet for its QP's task, so the QP engines are never re-entered from
+ * transmit.
  *
  * Receive.  The socket's encap_rcv runs in softirq context under RCU.  The
  * device is the prxe device of the netdev that owns the destination address
@@ -175,6 +179,8 @@ static int prxe_rcv_parse(struct sk_buff *skb, enum prxe_counter *why)
 	pkt->ack_req = prxe_bth_ack_req(bth);
 	pkt->se = prxe_bth_se(bth);
 	pkt->ipv6 = ipv6;
+	/* skb->cb held the IP layer's data until now: clear what it left. */
+	pkt->icrc_ok = 0;
 	pkt->paylen = paylen;
 	pkt->sport = ntohs(udph->source);
 	if (ipv6)
@@ -187,8 +193,11 @@ static int prxe_rcv_parse(struct sk_buff *skb, enum prxe_counter *why)
 	return 0;
 }
 
-/* encap_rcv of the sockets: every UDP datagram to port 4791. */
-static int prxe_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
+/*
+ * A datagram to port 4791, skb->data at its UDP header: to the prxe device
+ * it is for, or dropped.  Consumes @skb.  Softirq or BHs disabled.
+ */
+static void prxe_net_rcv(struct sk_buff *skb)
 {
 	enum prxe_counter why;
 	struct net_device *ndev;
@@ -202,7 +211,7 @@ static int prxe_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!prxe) {
 		/* Not for a prxe device (an address of another netdev). */
 		kfree_skb(skb);
-		return 0;
+		return;
 	}
 
 	err = prxe_rcv_parse(skb, &why);
@@ -216,6 +225,12 @@ static int prxe_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
 		prxe_rcv_pkt(prxe, skb);
 	}
 	ib_device_put(&prxe->ibdev);
+}
+
+/* encap_rcv of the sockets: every UDP datagram to port 4791. */
+static int prxe_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	prxe_net_rcv(skb);
 	return 0;
 }
 
@@ -517,6 +532,22 @@ static struct udphdr *prxe_push_udp(struct sk_buff *skb, __be16 sport)
 	return udph;
 }
 
+/*
+ * A packet routed to an address of this namespace (a local route: the
+ * stack would send it through "lo" and back up to prxe's own socket), its
+ * IP and UDP headers and ICRC written: handed to the receive path here, as
+ * "lo" would have handed it over, without the round trip through the IP
+ * and UDP layers.  rdma_rxe does the same (rxe_loopback()).  Consumes
+ * @skb.  BHs disabled.
+ */
+static int prxe_xmit_local(struct net *net, struct sk_buff *skb)
+{
+	skb->dev = net->loopback_dev;
+	__skb_pull(skb, skb_transport_offset(skb));
+	prxe_net_rcv(skb);
+	return NET_XMIT_SUCCESS;
+}
+
 /* Route, headers, ICRC, send.  Consumes @skb. */
 static int prxe_xmit4(struct net *net, int oif, const struct prxe_av *av,
 		      struct dst_cache *route, struct sk_buff *skb,
@@ -564,6 +595,13 @@ static int prxe_xmit4(struct net *net, int oif, const struct prxe_av *av,
 	__ip_select_ident(net, iph, 1);
 
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	if (rt->rt_type == RTN_LOCAL) {
+		ip_rt_put(rt);
+		/* What ip_local_out() would have set, for completeness. */
+		ip_send_check(iph);
+		prxe_icrc_generate(skb);
+		return prxe_xmit_local(net, skb);
+	}
 	skb->dev = rt->dst.dev;
 	skb_dst_set(skb, &rt->dst);
 	prxe_icrc_generate(skb);
@@ -620,6 +658,11 @@ static int prxe_xmit6(struct net *net, int oif, const struct prxe_av *av,
 	ip6h->daddr = fl6.daddr;
 
 	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+	if (container_of(dst, struct rt6_info, dst)->rt6i_flags & RTF_LOCAL) {
+		dst_release(dst);
+		prxe_icrc_generate(skb);
+		return prxe_xmit_local(net, skb);
+	}
 	skb->dev = dst->dev;
 	skb_dst_set(skb, dst);
 	prxe_icrc_generate(skb);

@@ -32,8 +32,9 @@ static struct workqueue_struct *prxe_wq;
  * (next to a busy-polling application, often the other CPU).  Binding each
  * QP's task to one CPU was tried and cost latency (docs/PERFORMANCE.md).
  * A QP's packets still arrive in order from whichever CPU they leave:
- * on veth and lo each prxe_pkt_xmit() processes its CPU's receive backlog
- * when it re-enables BHs, before the task sends again from anywhere else.
+ * one to a local address is queued for its QP within prxe_pkt_xmit(), and
+ * on veth each prxe_pkt_xmit() processes its CPU's receive backlog when it
+ * re-enables BHs, before the task sends again from anywhere else.
  * (Only when softirq work is pushed to ksoftirqd under load may a packet
  * be overtaken; the peer then NAKs and the requester resends: slower,
  * never wrong.)

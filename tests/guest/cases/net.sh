@@ -133,8 +133,9 @@ t_receive_checks_ipv6() {
 	expect_stat prxe0 rcvd_pkts 1
 }
 
-# A packet to the device's own address comes back through "lo" and is
-# delivered to the device that owns the address.
+# A packet to the device's own address is delivered to the device that
+# owns the address: from a UDP socket through "lo", from prxe's own
+# transmit path handed to the receive path directly (prxe_xmit_local()).
 t_loopback() {
 	with_ipv6
 	prxe_add prxe0 "$NS_A" "$NETDEV_A"
