@@ -597,12 +597,7 @@ int prxe_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 			break;
 		}
 		wqe = prxe_uring_entry(&rq->ring, producer);
-		wqe->wr_id = wr->wr_id;
-		wqe->num_sge = wr->num_sge;
-		wqe->reserved = 0;
-		if (wr->num_sge)
-			memcpy(wqe + 1, wr->sg_list,
-			       (size_t)wr->num_sge * sizeof(struct prxe_sge));
+		prxe_write_recv_wqe(wqe, wr);
 		producer++;
 	}
 	if (producer != start)

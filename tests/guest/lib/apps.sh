@@ -12,9 +12,11 @@
 #                                    without its result line
 #   cm_pair SARGS... -- CARGS...     app_pair for rdma_cm programs, which
 #                                    listen on rdma_cm port CM_PORT, not TCP
-#   rc_pingpong SIZE ITERS [ARGS...] ibv_rc_pingpong with its buffer check
-#                                    (-c) and ARGS on both ends; both must
-#                                    report ITERS iterations, no bad data
+#   pingpong PROG SIZE ITERS [ARGS...]  ibv_{rc,srq,ud}_pingpong with its
+#                                    buffer check (-c) and ARGS on both
+#                                    ends; both must report ITERS
+#                                    iterations, no bad data
+#   rc_pingpong SIZE ITERS [ARGS...] pingpong ibv_rc_pingpong, MTU 1024
 
 APP_PORT=${APP_PORT:-18600}
 PT_SERVER_ARGS=() PT_CLIENT_ARGS=()
@@ -63,14 +65,21 @@ perftest() {
 	echo "ok: $prog -s $size -n $iters $* ${PT_SERVER_ARGS[*]} / ${PT_CLIENT_ARGS[*]}"
 }
 
-rc_pingpong() {
-	local size=$1 iters=$2 common
-	shift 2
-	common=(-p "$APP_PORT" -m 1024 -s "$size" -n "$iters" -c "$@")
-	app_pair ibv_rc_pingpong -d prxe_a -g "$GID_A" "${common[@]}" -- \
-		ibv_rc_pingpong -d prxe_b -g "$GID_B" "${common[@]}" "$IP_A"
+# pingpong PROG SIZE ITERS [ARGS...]: one of rdma-core's ibv_*_pingpong
+# with its buffer check (-c); both ends must report ITERS iterations and
+# no bad data.
+pingpong() {
+	local prog=$1 size=$2 iters=$3 common
+	shift 3
+	common=(-p "$APP_PORT" -s "$size" -n "$iters" -c "$@")
+	app_pair "$prog" -d prxe_a -g "$GID_A" "${common[@]}" -- \
+		"$prog" -d prxe_b -g "$GID_B" "${common[@]}" "$IP_A"
 	[ "$(grep -c "^\(server| \)\{0,1\}$iters iters in" <<<"$PAIR_OUT")" = 2 ] ||
-		fail "ibv_rc_pingpong -s $size $*: not both ends report $iters iterations"
-	expect_no_match "ibv_rc_pingpong -s $size $*" "invalid data" "$PAIR_OUT"
-	echo "ok: ibv_rc_pingpong -s $size -n $iters $*"
+		fail "$prog -s $size $*: not both ends report $iters iterations"
+	expect_no_match "$prog -s $size $*" "invalid data" "$PAIR_OUT"
+	echo "ok: $prog -s $size -n $iters $*"
+}
+
+rc_pingpong() {
+	pingpong ibv_rc_pingpong "$1" "$2" -m 1024 "${@:3}"
 }
