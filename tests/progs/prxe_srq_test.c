@@ -1019,6 +1019,23 @@ static void ev_responder_error(const char *name, enum ibv_wr_opcode op,
 	       ev_name(resp_event));
 }
 
+/* The two QP pairs of the last-WQE and reset scenarios, and the rest. */
+static void two_pairs_free(struct ibv_qp *r[2], struct ibv_qp *s[2],
+			   struct ibv_srq *srq, struct ibv_mr *mr,
+			   struct ibv_cq *scq, struct ibv_cq *rcq)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		ibv_destroy_qp(r[k]);
+		ibv_destroy_qp(s[k]);
+	}
+	ibv_destroy_srq(srq);
+	ibv_dereg_mr(mr);
+	ibv_destroy_cq(scq);
+	ibv_destroy_cq(rcq);
+}
+
 /*
  * Two QPs on one SRQ of 8 WQEs; QP 0 leaves (to ERR by modify_qp, or by a
  * SEND too long for the WQE it took); QP 1 then receives into every WQE
@@ -1084,14 +1101,7 @@ static void ev_srq_leave(bool too_long)
 	printf("ok: %s: the other QP received into all %u WQEs left\n", name,
 	       left);
 	expect_no_event(QUIET_MS, name);
-	for (k = 0; k < 2; k++) {
-		ibv_destroy_qp(r[k]);
-		ibv_destroy_qp(s[k]);
-	}
-	ibv_destroy_srq(srq);
-	ibv_dereg_mr(mr);
-	ibv_destroy_cq(scq);
-	ibv_destroy_cq(rcq);
+	two_pairs_free(r, s, srq, mr, scq, rcq);
 	printf("PASS: %s: one IBV_EVENT_QP_LAST_WQE_REACHED, the SRQ's WQEs kept\n",
 	       name);
 }
@@ -1145,14 +1155,7 @@ static void ev_reset_gives_back(void)
 	}
 	expect_cq_quiet(rcq, QUIET_MS, "after the WQEs left were used");
 	expect_no_event(QUIET_MS, "reset");
-	for (k = 0; k < 2; k++) {
-		ibv_destroy_qp(r[k]);
-		ibv_destroy_qp(s[k]);
-	}
-	ibv_destroy_srq(srq);
-	ibv_dereg_mr(mr);
-	ibv_destroy_cq(scq);
-	ibv_destroy_cq(rcq);
+	two_pairs_free(r, s, srq, mr, scq, rcq);
 	printf("PASS: reset: no WQE of the SRQ lost by a QP reset mid-message\n");
 }
 

@@ -9,16 +9,6 @@
 . /opt/prxe/guest/lib/rc.sh
 . /opt/prxe/guest/lib/apps.sh
 
-# srq_test ARGS...: prxe_srq_test on prxe_a in netns pa; must say PASS.
-srq_test() {
-	local out rc=0
-	echo "+ prxe_srq_test $*"
-	out=$(timeout -k 5 "$RC_RUN_TIMEOUT" ip netns exec "$NS_A" "$PRXE_TESTS/prxe_srq_test" \
-		-d prxe_a -g "$GID_A" "$@" 2>&1) || rc=$?
-	printf '%s\n' "$out"
-	[ $rc = 0 ] || fail "prxe_srq_test $*: exit $rc: $(grep -m 1 'FAIL:' <<<"$out" || tail -n 2 <<<"$out")"
-	grep -q '^PASS:' <<<"$out" || fail "prxe_srq_test $*: no PASS line"
-}
 
 # srq_pingpong SIZE ITERS [ARGS...]: ibv_srq_pingpong with its buffer check.
 srq_pingpong() {

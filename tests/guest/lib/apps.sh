@@ -10,6 +10,7 @@
 #                                    ends, PT_SERVER_ARGS / PT_CLIENT_ARGS
 #                                    (arrays) on one end only; fails
 #                                    without its result line
+#   srq_test ARGS...                 tests/progs/prxe_srq_test on prxe_a
 #   cm_pair SARGS... -- CARGS...     app_pair for rdma_cm programs, which
 #                                    listen on rdma_cm port CM_PORT, not TCP
 #   pingpong PROG SIZE ITERS [ARGS...]  ibv_{rc,srq,ud}_pingpong with its
@@ -40,6 +41,25 @@ app_pair() {
 		fail "${PAIR_CLIENT[0]}: exit $PAIR_STATUS (server $PAIR_SERVER_STATUS): $(grep -Ev '^(server\| )?[- ]*$' <<<"$PAIR_OUT" | tail -n 2 | tr '\n' ' ')"
 	fi
 	APP_PORT=$((APP_PORT + 1))
+}
+
+# srq_test ARGS...: tests/progs/prxe_srq_test on prxe_a in netns pa; it
+# must exit 0 and say PASS (SRQ_TEST_PASSES times, if set: once per
+# scenario asked for).
+srq_test() {
+	local out rc=0 passes
+	echo "+ prxe_srq_test $*"
+	out=$(timeout -k 5 "$RC_RUN_TIMEOUT" ip netns exec "$NS_A" "$PRXE_TESTS/prxe_srq_test" \
+		-d prxe_a -g "$GID_A" "$@" 2>&1) || rc=$?
+	printf '%s\n' "$out"
+	[ $rc = 0 ] || fail "prxe_srq_test $*: exit $rc: $(grep -m 1 'FAIL:' <<<"$out" || tail -n 2 <<<"$out")"
+	passes=$(grep -c '^PASS:' <<<"$out")
+	if [ -n "${SRQ_TEST_PASSES:-}" ]; then
+		[ "$passes" = "$SRQ_TEST_PASSES" ] ||
+			fail "prxe_srq_test $*: expected $SRQ_TEST_PASSES PASS lines, saw $passes"
+	else
+		[ "$passes" != 0 ] || fail "prxe_srq_test $*: no PASS line"
+	fi
 }
 
 # cm_listening NS PORT: an rdma_cm ID listens on PORT.
