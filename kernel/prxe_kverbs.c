@@ -25,11 +25,12 @@ static_assert((int)PRXE_NETWORK_IPV4 == (int)RDMA_NETWORK_IPV4);
 static_assert((int)PRXE_NETWORK_IPV6 == (int)RDMA_NETWORK_IPV6);
 
 /* Entry @ring's producer index points at, if the ring has room for it. */
-static void *prxe_kring_next(struct prxe_ring *ring, u32 max)
+static void *prxe_kring_next(struct prxe_ring *ring)
 {
 	u32 producer = ring->hdr->producer;	/* ours alone */
 
-	if (producer - smp_load_acquire(&ring->hdr->consumer) >= max)
+	if (producer - smp_load_acquire(&ring->hdr->consumer) >=
+	    ring->num_entries)
 		return NULL;
 	return prxe_ring_entry(ring, producer);
 }
@@ -37,6 +38,19 @@ static void *prxe_kring_next(struct prxe_ring *ring, u32 max)
 static void prxe_kring_produce(struct prxe_ring *ring)
 {
 	smp_store_release(&ring->hdr->producer, ring->hdr->producer + 1);
+}
+
+/* A kernel work request's SGEs in ring form. */
+static void prxe_kpost_sges(struct prxe_sge *dst, const struct ib_sge *src,
+			    int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		dst[i].addr = src[i].addr;
+		dst[i].length = src[i].length;
+		dst[i].lkey = src[i].lkey;
+	}
 }
 
 /* Inline data of a kernel work request: gathered from its SGEs' addresses. */
@@ -62,14 +76,12 @@ static int prxe_kpost_inline(struct prxe_qp *qp, const struct ib_send_wr *wr,
 static int prxe_kpost_one_send(struct prxe_qp *qp, const struct ib_send_wr *wr)
 {
 	struct prxe_send_wqe *wqe;
-	struct prxe_sge *sge;
-	int i;
 
 	if (wr->opcode != IB_WR_SEND && wr->opcode != IB_WR_SEND_WITH_IMM)
 		return -EINVAL;		/* a datagram QP: SENDs only */
 	if (wr->num_sge < 0 || wr->num_sge > qp->max_send_sge)
 		return -EINVAL;
-	wqe = prxe_kring_next(&qp->sq, qp->sq.num_entries);
+	wqe = prxe_kring_next(&qp->sq);
 	if (!wqe)
 		return -ENOMEM;
 
@@ -89,12 +101,8 @@ static int prxe_kpost_one_send(struct prxe_qp *qp, const struct ib_send_wr *wr)
 		if (err)
 			return err;
 	} else {
-		sge = (struct prxe_sge *)(wqe + 1);
-		for (i = 0; i < wr->num_sge; i++) {
-			sge[i].addr = wr->sg_list[i].addr;
-			sge[i].length = wr->sg_list[i].length;
-			sge[i].lkey = wr->sg_list[i].lkey;
-		}
+		prxe_kpost_sges((struct prxe_sge *)(wqe + 1), wr->sg_list,
+				wr->num_sge);
 		wqe->num_sge = wr->num_sge;
 	}
 	prxe_kring_produce(&qp->sq);
@@ -123,23 +131,16 @@ int prxe_kpost_send(struct prxe_qp *qp, const struct ib_send_wr *wr,
 static int prxe_kpost_one_recv(struct prxe_qp *qp, const struct ib_recv_wr *wr)
 {
 	struct prxe_recv_wqe *wqe;
-	struct prxe_sge *sge;
-	int i;
 
 	if (wr->num_sge < 0 || wr->num_sge > qp->max_recv_sge)
 		return -EINVAL;
-	wqe = prxe_kring_next(&qp->rq, qp->rq.num_entries);
+	wqe = prxe_kring_next(&qp->rq);
 	if (!wqe)
 		return -ENOMEM;
 	wqe->wr_id = wr->wr_id;
 	wqe->num_sge = wr->num_sge;
 	wqe->reserved = 0;
-	sge = (struct prxe_sge *)(wqe + 1);
-	for (i = 0; i < wr->num_sge; i++) {
-		sge[i].addr = wr->sg_list[i].addr;
-		sge[i].length = wr->sg_list[i].length;
-		sge[i].lkey = wr->sg_list[i].lkey;
-	}
+	prxe_kpost_sges((struct prxe_sge *)(wqe + 1), wr->sg_list, wr->num_sge);
 	prxe_kring_produce(&qp->rq);
 	return 0;
 }

@@ -55,6 +55,20 @@ struct prxe_rwqe {
 	struct prxe_sge		sge[];
 };
 
+/*
+ * Copy the receive ring entry @wqe into @rwqe (room for @max_sge SGEs),
+ * reading it once; a malformed one (too many SGEs) gets none: nothing
+ * fits in it.
+ */
+static inline void prxe_rwqe_read(struct prxe_rwqe *rwqe,
+				  const struct prxe_recv_wqe *wqe, u32 max_sge)
+{
+	memcpy(&rwqe->wr, wqe, sizeof(rwqe->wr));
+	if (rwqe->wr.num_sge > max_sge)
+		rwqe->wr.num_sge = 0;
+	memcpy(rwqe->sge, wqe + 1, rwqe->wr.num_sge * sizeof(rwqe->sge[0]));
+}
+
 struct prxe_req_state {
 	u32			next;		/* SQ index of the next WQE to send */
 	u32			psn;		/* next PSN to send */
@@ -267,6 +281,11 @@ void prxe_qp_complete_send(struct prxe_qp *qp, u32 idx, u32 status);
 
 /* Packets of a QP (prxe_qp_task.c). */
 struct prxe_bth;
+struct sk_buff *prxe_qp_pkt_new_to(struct prxe_qp *qp,
+				   const struct prxe_av *av, u32 dqpn,
+				   u8 opcode, u32 paylen, u32 psn,
+				   bool ack_req, bool se,
+				   struct prxe_bth **bthp);
 struct sk_buff *prxe_qp_pkt_new(struct prxe_qp *qp, u8 opcode, u32 paylen,
 				u32 psn, bool ack_req, bool se,
 				struct prxe_bth **bthp);

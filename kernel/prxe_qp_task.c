@@ -128,6 +128,21 @@ void prxe_qp_complete_send(struct prxe_qp *qp, u32 idx, u32 status)
 		prxe_qp_complete(qp, to_prxe_cq(qp->ibqp.send_cq), &cqe, false);
 }
 
+/* The flushed completion of receive WQE @wr_id. */
+static void prxe_qp_flush_recv(struct prxe_qp *qp, u64 wr_id)
+{
+	struct prxe_cqe cqe = {
+		.wr_id = wr_id,
+		.status = IB_WC_WR_FLUSH_ERR,
+		.opcode = IB_WC_RECV,
+		.qp_num = qp->ibqp.qp_num,
+		.port_num = PRXE_PORT,
+	};
+
+	/* An overrun here changes nothing: the QP is in error already. */
+	prxe_cq_post(to_prxe_cq(qp->ibqp.recv_cq), &cqe, false);
+}
+
 /*
  * A QP on an SRQ in ERR: the WQE it took for a message in progress is
  * flushed (the SRQ's other WQEs are not: they belong to no QP), after
@@ -137,16 +152,8 @@ void prxe_qp_complete_send(struct prxe_qp *qp, u32 idx, u32 status)
 static void prxe_qp_flush_srq(struct prxe_qp *qp)
 {
 	if (qp->resp.have_rwqe) {
-		struct prxe_cqe cqe = {
-			.wr_id = qp->resp.rwqe->wr.wr_id,
-			.status = IB_WC_WR_FLUSH_ERR,
-			.opcode = IB_WC_RECV,
-			.qp_num = qp->ibqp.qp_num,
-			.port_num = PRXE_PORT,
-		};
-
 		qp->resp.have_rwqe = false;
-		prxe_cq_post(to_prxe_cq(qp->ibqp.recv_cq), &cqe, false);
+		prxe_qp_flush_recv(qp, qp->resp.rwqe->wr.wr_id);
 	}
 	if (!qp->last_wqe_reached) {
 		qp->last_wqe_reached = true;
@@ -157,7 +164,6 @@ static void prxe_qp_flush_srq(struct prxe_qp *qp)
 /* Complete every outstanding work request with IB_WC_WR_FLUSH_ERR. */
 static void prxe_qp_flush(struct prxe_qp *qp)
 {
-	struct prxe_cq *rcq = to_prxe_cq(qp->ibqp.recv_cq);
 	u32 n;
 
 	/*
@@ -181,17 +187,10 @@ static void prxe_qp_flush(struct prxe_qp *qp)
 
 	for (n = prxe_ring_avail(&qp->rq); n; n--) {
 		struct prxe_recv_wqe *wqe = prxe_ring_entry(&qp->rq, qp->rq.kidx);
-		struct prxe_cqe cqe = {
-			.wr_id = READ_ONCE(wqe->wr_id),
-			.status = IB_WC_WR_FLUSH_ERR,
-			.opcode = IB_WC_RECV,
-		};
+		u64 wr_id = READ_ONCE(wqe->wr_id);
 
-		cqe.qp_num = qp->ibqp.qp_num;
-		cqe.port_num = PRXE_PORT;
 		prxe_ring_consume(&qp->rq, 1);
-		/* An overrun here changes nothing: the QP is in error already. */
-		prxe_cq_post(rcq, &cqe, false);
+		prxe_qp_flush_recv(qp, wr_id);
 	}
 	if (prxe_qp_srq(qp))
 		prxe_qp_flush_srq(qp);
@@ -275,19 +274,21 @@ void prxe_qp_doorbell(struct prxe_qp *qp)
 }
 
 /*
- * A new packet of @qp to its peer: BTH filled, extension headers zeroed,
- * @paylen bytes of payload and the pad left to the caller.
+ * A new packet of @qp to QP @dqpn at @av: BTH filled, extension headers
+ * and pad zeroed, the @paylen bytes of payload left to the caller.
  */
-struct sk_buff *prxe_qp_pkt_new(struct prxe_qp *qp, u8 opcode, u32 paylen,
-				u32 psn, bool ack_req, bool se,
-				struct prxe_bth **bthp)
+struct sk_buff *prxe_qp_pkt_new_to(struct prxe_qp *qp,
+				   const struct prxe_av *av, u32 dqpn,
+				   u8 opcode, u32 paylen, u32 psn,
+				   bool ack_req, bool se,
+				   struct prxe_bth **bthp)
 {
 	const struct prxe_opcode_info *info = prxe_opcode_info(opcode);
 	u8 pad = prxe_pad_for(paylen);
 	struct sk_buff *skb;
 	u8 *hdr;
 
-	skb = prxe_pkt_alloc(qp->prxe, &qp->av, info->length + paylen + pad,
+	skb = prxe_pkt_alloc(qp->prxe, av, info->length + paylen + pad,
 			     GFP_KERNEL);
 	if (!skb)
 		return NULL;
@@ -295,9 +296,18 @@ struct sk_buff *prxe_qp_pkt_new(struct prxe_qp *qp, u8 opcode, u32 paylen,
 	memset(hdr, 0, info->length);
 	memset(hdr + info->length + paylen, 0, pad);
 	*bthp = (struct prxe_bth *)hdr;
-	prxe_bth_init(*bthp, opcode, se, pad, PRXE_DEFAULT_PKEY, qp->dest_qpn,
-		      ack_req, psn);
+	prxe_bth_init(*bthp, opcode, se, pad, PRXE_DEFAULT_PKEY, dqpn, ack_req,
+		      psn);
 	return skb;
+}
+
+/* A new packet of a connected @qp to its peer (prxe_qp_pkt_new_to()). */
+struct sk_buff *prxe_qp_pkt_new(struct prxe_qp *qp, u8 opcode, u32 paylen,
+				u32 psn, bool ack_req, bool se,
+				struct prxe_bth **bthp)
+{
+	return prxe_qp_pkt_new_to(qp, &qp->av, qp->dest_qpn, opcode, paylen,
+				  psn, ack_req, se, bthp);
 }
 
 void prxe_qp_pkt_send(struct prxe_qp *qp, struct sk_buff *skb)

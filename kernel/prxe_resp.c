@@ -128,7 +128,6 @@ void prxe_resp_complete_rwqe(struct prxe_qp *qp, struct prxe_cqe *cqe,
  */
 bool prxe_resp_take_rwqe(struct prxe_qp *qp)
 {
-	const struct prxe_recv_wqe *wqe;
 	struct prxe_rwqe *rwqe = qp->resp.rwqe;
 
 	if (qp->resp.have_rwqe)
@@ -139,11 +138,8 @@ bool prxe_resp_take_rwqe(struct prxe_qp *qp)
 	}
 	if (!prxe_ring_avail(&qp->rq))
 		return false;
-	wqe = prxe_ring_entry(&qp->rq, qp->rq.kidx);
-	memcpy(&rwqe->wr, wqe, sizeof(rwqe->wr));
-	if (rwqe->wr.num_sge > qp->max_recv_sge)
-		rwqe->wr.num_sge = 0;	/* malformed: nothing fits in it */
-	memcpy(rwqe->sge, wqe + 1, rwqe->wr.num_sge * sizeof(rwqe->sge[0]));
+	prxe_rwqe_read(rwqe, prxe_ring_entry(&qp->rq, qp->rq.kidx),
+		       qp->max_recv_sge);
 	qp->resp.have_rwqe = true;
 	return true;
 }

@@ -168,7 +168,6 @@ static void prxe_srq_limit_event(struct prxe_srq *srq)
  */
 bool prxe_srq_take(struct prxe_srq *srq, struct prxe_rwqe *rwqe)
 {
-	const struct prxe_recv_wqe *wqe;
 	struct prxe_srq_given_back *gb;
 	bool limit_reached = false;
 	u32 posted;
@@ -190,12 +189,8 @@ bool prxe_srq_take(struct prxe_srq *srq, struct prxe_rwqe *rwqe)
 			return false;
 		}
 		posted--;
-		wqe = prxe_ring_entry(&srq->ring, srq->ring.kidx);
-		memcpy(&rwqe->wr, wqe, sizeof(rwqe->wr));
-		if (rwqe->wr.num_sge > srq->max_sge)
-			rwqe->wr.num_sge = 0;
-		memcpy(rwqe->sge, wqe + 1,
-		       rwqe->wr.num_sge * sizeof(rwqe->sge[0]));
+		prxe_rwqe_read(rwqe, prxe_ring_entry(&srq->ring, srq->ring.kidx),
+			       srq->max_sge);
 		/* The slot is the provider's again: the WQE is copied. */
 		prxe_ring_consume(&srq->ring, 1);
 	}

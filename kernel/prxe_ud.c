@@ -50,7 +50,6 @@ static u32 prxe_ud_send(struct prxe_qp *qp, struct prxe_swqe *swqe)
 	struct prxe_bth *bth;
 	struct sk_buff *skb;
 	struct prxe_av av;
-	u8 pad;
 
 	if (swqe->wr.opcode != IB_UVERBS_WR_SEND && !imm)
 		return IB_WC_LOC_QP_OP_ERR;
@@ -66,18 +65,13 @@ static u32 prxe_ud_send(struct prxe_qp *qp, struct prxe_swqe *swqe)
 	if (qkey & IB_QP_SET_QKEY)
 		qkey = qp->qkey;
 
-	pad = prxe_pad_for(len);
-	skb = prxe_pkt_alloc(qp->prxe, &av, info->length + len + pad,
-			     GFP_KERNEL);
+	skb = prxe_qp_pkt_new_to(qp, &av, dqpn, opcode, len, qp->req.psn,
+				 false, swqe->wr.send_flags & IB_SEND_SOLICITED,
+				 &bth);
 	if (!skb) {
 		prxe_counter_inc(qp->prxe, PRXE_CNT_SEND_ERR);
 		return IB_WC_SUCCESS;
 	}
-	bth = (struct prxe_bth *)skb->data;
-	memset(bth, 0, info->length);
-	memset((u8 *)bth + info->length + len, 0, pad);
-	prxe_bth_init(bth, opcode, swqe->wr.send_flags & IB_SEND_SOLICITED,
-		      pad, PRXE_DEFAULT_PKEY, dqpn, false, qp->req.psn);
 	prxe_deth_set(prxe_deth(info, bth), qkey, qp->ibqp.qp_num);
 	if (imm)
 		prxe_immdt_set_imm(prxe_immdt(info, bth), swqe->wr.ex.imm_data);

@@ -497,6 +497,22 @@ static enum ibv_qp_state qp_state(struct ibv_qp *qp)
 	return a.qp_state;
 }
 
+/* @n pairs of QPs, then the SRQ and the two CQs they used. */
+static void qp_pairs_free(unsigned int n, struct ibv_qp **a, struct ibv_qp **b,
+			  struct ibv_srq *srq, struct ibv_cq *scq,
+			  struct ibv_cq *rcq)
+{
+	unsigned int k;
+
+	for (k = 0; k < n; k++) {
+		ibv_destroy_qp(a[k]);
+		ibv_destroy_qp(b[k]);
+	}
+	ibv_destroy_srq(srq);
+	ibv_destroy_cq(scq);
+	ibv_destroy_cq(rcq);
+}
+
 /* ------------------------------------------------------------------
  * data: several QPs on one SRQ, every byte checked
  */
@@ -677,15 +693,9 @@ static void run_data(void)
 		    sa.srq_limit, sa.max_wr, opt.depth);
 	expect_no_event(QUIET_MS, "data transfer");
 
-	for (q = 0; q < nqp; q++) {
-		ibv_destroy_qp(req[q]);
-		ibv_destroy_qp(resp[q]);
-	}
-	ibv_destroy_srq(srq);
+	qp_pairs_free(nqp, req, resp, srq, scq, rcq);
 	ibv_dereg_mr(smr);
 	ibv_dereg_mr(rmr);
-	ibv_destroy_cq(scq);
-	ibv_destroy_cq(rcq);
 	printf("PASS: %u QPs x %u messages of 0..%u bytes through one SRQ of %u WQEs%s, every byte checked\n",
 	       nqp, opt.msgs, opt.max_size, opt.depth, opt.odp ? " (ODP)" : "");
 }
@@ -1019,23 +1029,6 @@ static void ev_responder_error(const char *name, enum ibv_wr_opcode op,
 	       ev_name(resp_event));
 }
 
-/* The two QP pairs of the last-WQE and reset scenarios, and the rest. */
-static void two_pairs_free(struct ibv_qp *r[2], struct ibv_qp *s[2],
-			   struct ibv_srq *srq, struct ibv_mr *mr,
-			   struct ibv_cq *scq, struct ibv_cq *rcq)
-{
-	int k;
-
-	for (k = 0; k < 2; k++) {
-		ibv_destroy_qp(r[k]);
-		ibv_destroy_qp(s[k]);
-	}
-	ibv_destroy_srq(srq);
-	ibv_dereg_mr(mr);
-	ibv_destroy_cq(scq);
-	ibv_destroy_cq(rcq);
-}
-
 /*
  * Two QPs on one SRQ of 8 WQEs; QP 0 leaves (to ERR by modify_qp, or by a
  * SEND too long for the WQE it took); QP 1 then receives into every WQE
@@ -1101,7 +1094,8 @@ static void ev_srq_leave(bool too_long)
 	printf("ok: %s: the other QP received into all %u WQEs left\n", name,
 	       left);
 	expect_no_event(QUIET_MS, name);
-	two_pairs_free(r, s, srq, mr, scq, rcq);
+	qp_pairs_free(2, r, s, srq, scq, rcq);
+	ibv_dereg_mr(mr);
 	printf("PASS: %s: one IBV_EVENT_QP_LAST_WQE_REACHED, the SRQ's WQEs kept\n",
 	       name);
 }
@@ -1155,7 +1149,8 @@ static void ev_reset_gives_back(void)
 	}
 	expect_cq_quiet(rcq, QUIET_MS, "after the WQEs left were used");
 	expect_no_event(QUIET_MS, "reset");
-	two_pairs_free(r, s, srq, mr, scq, rcq);
+	qp_pairs_free(2, r, s, srq, scq, rcq);
+	ibv_dereg_mr(mr);
 	printf("PASS: reset: no WQE of the SRQ lost by a QP reset mid-message\n");
 }
 
