@@ -30,6 +30,7 @@ static const struct rdma_stat_desc prxe_counter_descs[] = {
 	[PRXE_CNT_ODP_PAGE_FAULTS].name		= "odp_page_faults",
 	[PRXE_CNT_ODP_INVALIDATIONS].name	= "odp_invalidations",
 	[PRXE_CNT_ODP_PMD_MAPPINGS].name	= "odp_pmd_mappings",
+	[PRXE_CNT_ODP_FAULT_RNR_NAKS].name	= "odp_fault_rnr_naks",
 };
 
 static_assert(ARRAY_SIZE(prxe_counter_descs) == PRXE_NUM_COUNTERS);

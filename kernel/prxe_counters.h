@@ -38,6 +38,7 @@ enum prxe_counter {
 	PRXE_CNT_ODP_PAGE_FAULTS,	/* pages mirrored by a fault */
 	PRXE_CNT_ODP_INVALIDATIONS,	/* invalidations that dropped pages */
 	PRXE_CNT_ODP_PMD_MAPPINGS,	/* 2 MiB blocks mirrored as one entry */
+	PRXE_CNT_ODP_FAULT_RNR_NAKS,	/* a responder's fault was still going */
 	PRXE_NUM_COUNTERS
 };
 

@@ -235,16 +235,15 @@ static struct page *prxe_mr_pinned_page(const void *ctx, unsigned long idx)
 	return mr->pages[idx];
 }
 
-/*
- * Copy within a region already checked with prxe_mr_check().  Returns 0;
- * for an ODP region -EFAULT when a page cannot be had (prxe_odp_copy()).
- * May sleep (ODP).
- */
-int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
-		 enum prxe_copy_dir dir)
+/* Byte offset of @iova from the start of @mr's first page. */
+static u64 prxe_mr_pos(const struct prxe_mr *mr, u64 iova)
 {
-	u64 pos = iova - mr->iova + mr->first_offset;
+	return iova - mr->iova + mr->first_offset;
+}
 
+static int prxe_mr_do_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
+			   enum prxe_copy_dir dir, bool fault)
+{
 	if (mr->dma) {
 		void *va = (void *)(uintptr_t)iova;
 
@@ -255,9 +254,59 @@ int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
 		return 0;
 	}
 	if (mr->odp)
-		return prxe_odp_copy(mr, pos, buf, len, dir);
-	prxe_pages_copy(prxe_mr_pinned_page, mr, pos, buf, len, dir);
+		return prxe_odp_copy(mr, prxe_mr_pos(mr, iova), buf, len, dir,
+				     fault);
+	prxe_pages_copy(prxe_mr_pinned_page, mr, prxe_mr_pos(mr, iova), buf,
+			len, dir);
 	return 0;
+}
+
+/*
+ * Copy within a region already checked with prxe_mr_check().  Returns 0;
+ * for an ODP region -EFAULT when a page cannot be had (prxe_odp_copy()).
+ * May sleep (ODP).
+ */
+int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
+		 enum prxe_copy_dir dir)
+{
+	return prxe_mr_do_copy(mr, iova, buf, len, dir, true);
+}
+
+/* The caller's reference to @mr becomes @range's too. */
+static int prxe_mr_missed(struct prxe_mr *mr, u64 iova, u64 len,
+			  struct prxe_mr_range *range)
+{
+	*range = (struct prxe_mr_range) { .mr = mr, .iova = iova, .len = len };
+	return -EAGAIN;
+}
+
+/*
+ * prxe_mr_copy(), but an ODP page not mirrored is not faulted in: then
+ * -EAGAIN, with the range in @miss (a new reference to @mr).
+ */
+int prxe_mr_copy_nofault(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
+			 enum prxe_copy_dir dir, struct prxe_mr_range *miss)
+{
+	int err = prxe_mr_do_copy(mr, iova, buf, len, dir, false);
+
+	if (err != -EAGAIN)
+		return err;
+	refcount_inc(&mr->refs);
+	return prxe_mr_missed(mr, iova, len, miss);
+}
+
+/*
+ * Fault the pages of @range in (writable if @write), to be copied soon.
+ * Returns 0, or as prxe_odp_fault().  May sleep for as long as that takes.
+ */
+int prxe_mr_fault(const struct prxe_mr_range *range, bool write)
+{
+	struct prxe_mr *mr = range->mr;
+
+	if (!mr->odp)
+		return 0;
+	return prxe_odp_fault(mr, prxe_mr_pos(mr, range->iova), range->len,
+			      write);
 }
 
 /*
@@ -289,7 +338,7 @@ void prxe_page_atomic(struct page *page, unsigned int off,
  */
 int prxe_mr_atomic(struct prxe_mr *mr, u64 iova, struct prxe_atomic *a)
 {
-	u64 pos = iova - mr->iova + mr->first_offset;
+	u64 pos = prxe_mr_pos(mr, iova);
 
 	if (mr->dma) {
 		prxe_u64_atomic((u64 *)(uintptr_t)iova, a);
@@ -301,9 +350,12 @@ int prxe_mr_atomic(struct prxe_mr *mr, u64 iova, struct prxe_atomic *a)
 	return 0;
 }
 
-int prxe_sge_copy(struct prxe_dev *prxe, struct ib_pd *pd,
-		  const struct prxe_sge *sge, u32 num_sge, u64 offset,
-		  void *buf, u32 len, enum prxe_copy_dir dir, int access)
+/* With @miss NULL: may fault; else as prxe_sge_copy_nofault(). */
+static int prxe_sge_do_copy(struct prxe_dev *prxe, struct ib_pd *pd,
+			    const struct prxe_sge *sge, u32 num_sge,
+			    u64 offset, void *buf, u32 len,
+			    enum prxe_copy_dir dir, int access,
+			    struct prxe_mr_range *miss)
 {
 	u32 i;
 
@@ -326,8 +378,13 @@ int prxe_sge_copy(struct prxe_dev *prxe, struct ib_pd *pd,
 		if (!mr)
 			return -EACCES;
 		err = prxe_mr_check(mr, pd, va, n, access);
-		if (!err && prxe_mr_copy(mr, va, buf, n, dir))
-			err = -EACCES;	/* an ODP page that cannot be had */
+		if (!err) {
+			err = prxe_mr_do_copy(mr, va, buf, n, dir, !miss);
+			if (err == -EAGAIN)
+				return prxe_mr_missed(mr, va, n, miss);
+			if (err)
+				err = -EACCES;	/* an ODP page that cannot be had */
+		}
 		prxe_mr_put(mr);
 		if (err)
 			return err;
@@ -337,4 +394,21 @@ int prxe_sge_copy(struct prxe_dev *prxe, struct ib_pd *pd,
 		i++;
 	}
 	return 0;
+}
+
+int prxe_sge_copy(struct prxe_dev *prxe, struct ib_pd *pd,
+		  const struct prxe_sge *sge, u32 num_sge, u64 offset,
+		  void *buf, u32 len, enum prxe_copy_dir dir, int access)
+{
+	return prxe_sge_do_copy(prxe, pd, sge, num_sge, offset, buf, len, dir,
+				access, NULL);
+}
+
+int prxe_sge_copy_nofault(struct prxe_dev *prxe, struct ib_pd *pd,
+			  const struct prxe_sge *sge, u32 num_sge, u64 offset,
+			  void *buf, u32 len, enum prxe_copy_dir dir,
+			  int access, struct prxe_mr_range *miss)
+{
+	return prxe_sge_do_copy(prxe, pd, sge, num_sge, offset, buf, len, dir,
+				access, miss);
 }

@@ -58,6 +58,21 @@ int prxe_mr_check(struct prxe_mr *mr, struct ib_pd *pd, u64 iova, u64 len,
 		  int access);
 int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
 		 enum prxe_copy_dir dir);
+
+/*
+ * Where a copy that was not to fault stopped: a range of an ODP region
+ * with a page not mirrored (the whole range the copy wanted of that
+ * region), and a reference to the region the holder must put.
+ */
+struct prxe_mr_range {
+	struct prxe_mr		*mr;
+	u64			iova;
+	u64			len;
+};
+
+int prxe_mr_copy_nofault(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
+			 enum prxe_copy_dir dir, struct prxe_mr_range *miss);
+int prxe_mr_fault(const struct prxe_mr_range *range, bool write);
 void prxe_pages_copy(struct page *(*page_of)(const void *ctx,
 					     unsigned long idx),
 		     const void *ctx, u64 pos, void *buf, u64 len,
@@ -84,18 +99,25 @@ int prxe_odp_init(struct prxe_mr *mr, struct prxe_dev *prxe, u64 start,
 		  u64 length);
 void prxe_odp_release(struct prxe_mr *mr);
 int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
-		  enum prxe_copy_dir dir);
+		  enum prxe_copy_dir dir, bool fault);
+int prxe_odp_fault(struct prxe_mr *mr, u64 pos, u64 len, bool write);
 int prxe_odp_fill_res(struct sk_buff *msg, struct prxe_mr *mr);
 int prxe_odp_atomic(struct prxe_mr *mr, u64 pos, struct prxe_atomic *a);
 
 /*
  * prxe_sge_copy - copy @len bytes at byte @offset of the message an SGE
  * list describes.  Returns 0, -EMSGSIZE when the SGEs are too short,
- * -EACCES for a bad key, range or access right.
+ * -EACCES for a bad key, range or access right.  prxe_sge_copy_nofault()
+ * does not fault ODP pages in: -EAGAIN and @miss at the first region with
+ * a page not mirrored.
  */
 struct prxe_sge;
 int prxe_sge_copy(struct prxe_dev *prxe, struct ib_pd *pd,
 		  const struct prxe_sge *sge, u32 num_sge, u64 offset,
 		  void *buf, u32 len, enum prxe_copy_dir dir, int access);
+int prxe_sge_copy_nofault(struct prxe_dev *prxe, struct ib_pd *pd,
+			  const struct prxe_sge *sge, u32 num_sge, u64 offset,
+			  void *buf, u32 len, enum prxe_copy_dir dir,
+			  int access, struct prxe_mr_range *miss);
 
 #endif /* PRXE_MR_H */

@@ -33,7 +33,9 @@
  *     page of a file included) valid while it is copied.
  *
  * Context: prxe_odp_copy() may sleep (page faults, file I/O); the QP task
- * and the doorbell's system call call it under qp->mutex.
+ * and the doorbell's system call call it under qp->mutex.  The responder
+ * first copies without faulting and hands a fault to a worker, which
+ * calls prxe_odp_fault() with no QP lock held (prxe_resp.c).
  *
  * Lock order: qp->mutex -> mmap_lock (read, in hmm_range_fault()), and
  * qp->mutex -> odp->lock -> the xarray's lock; never mmap_lock inside
@@ -456,12 +458,13 @@ static int prxe_odp_fault_lock(struct prxe_odp *odp, unsigned long addr,
 
 /*
  * The @n pages from @addr (n <= PRXE_ODP_FAULT_PAGES), writable if @write,
- * into @pg, faulted in first if they are not all mirrored so; returns 0
- * with odp->lock held (the pages stay valid until it is dropped), or the
- * errno of prxe_odp_fault_lock() without it.
+ * into @pg, faulted in first (if @fault) when they are not all mirrored
+ * so; returns 0 with odp->lock held (the pages stay valid until it is
+ * dropped), -EAGAIN without @fault when some are not mirrored, or the
+ * errno of prxe_odp_fault_lock() (without the lock).
  */
 static int prxe_odp_pages_lock(struct prxe_odp *odp, unsigned long addr,
-			       unsigned long n, bool write,
+			       unsigned long n, bool write, bool fault,
 			       struct prxe_odp_pages *pg)
 {
 	int err;
@@ -470,6 +473,8 @@ static int prxe_odp_pages_lock(struct prxe_odp *odp, unsigned long addr,
 	if (prxe_odp_gather(odp, addr, n, write, pg))
 		return 0;
 	mutex_unlock(&odp->lock);
+	if (!fault)
+		return -EAGAIN;
 	err = prxe_odp_fault_lock(odp, addr, n, write);
 	if (err)
 		return err;
@@ -480,25 +485,14 @@ static int prxe_odp_pages_lock(struct prxe_odp *odp, unsigned long addr,
 	return -EFAULT;
 }
 
-/**
- * prxe_odp_copy() - copy to or from an ODP memory region
- * @mr: the region; [@pos, @pos + @len) is inside it (prxe_mr_check())
- * @pos: byte offset from the start of the region's first page
- * @buf: the kernel buffer
- * @len: bytes
- * @dir: PRXE_TO_MR (writes the region) or PRXE_FROM_MR
- *
- * Pages not mirrored are faulted in first, a few at a time.
- *
- * Context: may sleep.
- * Return: 0, or -EFAULT if some page cannot be had (unmapped, beyond the
- * end of a file, not writable), or -ENOMEM.
+/*
+ * [@pos, @pos + @len) of @mr, a few pages at a time: copied to or from
+ * @buf, or with @buf NULL only made present (writable if @write).
  */
-int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
-		  enum prxe_copy_dir dir)
+static int prxe_odp_access(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
+			   bool write, bool fault)
 {
 	struct prxe_odp *odp = mr->odp;
-	bool write = dir == PRXE_TO_MR;
 	struct prxe_odp_pages pg;
 
 	while (len) {
@@ -509,16 +503,59 @@ int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 				  PAGE_SHIFT;
 		int err;
 
-		err = prxe_odp_pages_lock(odp, addr, n, write, &pg);
+		err = prxe_odp_pages_lock(odp, addr, n, write, fault, &pg);
 		if (err)
 			return err;
-		prxe_pages_copy(prxe_odp_page, &pg, pos, buf, chunk, dir);
+		if (buf) {
+			prxe_pages_copy(prxe_odp_page, &pg, pos, buf, chunk,
+					write ? PRXE_TO_MR : PRXE_FROM_MR);
+			buf += chunk;
+		}
 		mutex_unlock(&odp->lock);
-		buf += chunk;
 		pos += chunk;
 		len -= chunk;
 	}
 	return 0;
+}
+
+/**
+ * prxe_odp_copy() - copy to or from an ODP memory region
+ * @mr: the region; [@pos, @pos + @len) is inside it (prxe_mr_check())
+ * @pos: byte offset from the start of the region's first page
+ * @buf: the kernel buffer
+ * @len: bytes
+ * @dir: PRXE_TO_MR (writes the region) or PRXE_FROM_MR
+ * @fault: fault in pages not mirrored, a few at a time; else stop at the
+ *	first (what came before it is copied)
+ *
+ * Context: may sleep (with @fault for as long as the fault takes: file
+ * I/O, memory reclaim).
+ * Return: 0, -EAGAIN (without @fault) if a page is not mirrored, -EFAULT
+ * if some page cannot be had (unmapped, beyond the end of a file, not
+ * writable), or -ENOMEM.
+ */
+int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
+		  enum prxe_copy_dir dir, bool fault)
+{
+	return prxe_odp_access(mr, pos, buf, len, dir == PRXE_TO_MR, fault);
+}
+
+/**
+ * prxe_odp_fault() - fault the pages of a range of an ODP region in
+ * @mr: the region; [@pos, @pos + @len) is inside it
+ * @pos: byte offset from the start of the region's first page
+ * @len: bytes
+ * @write: writable
+ *
+ * The pages may be invalidated again right after: a copy that follows
+ * still checks.
+ *
+ * Context: may sleep, for as long as the faults take.
+ * Return: 0, or as prxe_odp_copy() with @fault.
+ */
+int prxe_odp_fault(struct prxe_mr *mr, u64 pos, u64 len, bool write)
+{
+	return prxe_odp_access(mr, pos, NULL, len, write, true);
 }
 
 /**
@@ -540,7 +577,7 @@ int prxe_odp_atomic(struct prxe_mr *mr, u64 pos, struct prxe_atomic *a)
 	int err;
 
 	err = prxe_odp_pages_lock(odp, odp->start + (pos & PAGE_MASK), 1, true,
-				  &pg);
+				  true, &pg);
 	if (err)
 		return err;
 	prxe_page_atomic(pg.page[0], offset_in_page(pos), a);

@@ -174,6 +174,7 @@ int prxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	skb_queue_head_init(&qp->req_pkts);
 	skb_queue_head_init(&qp->rsp_pkts);
 	INIT_WORK(&qp->task, prxe_qp_task);
+	prxe_resp_init(qp);
 	timer_setup(&qp->retrans_timer, prxe_retrans_timer_fn, 0);
 	timer_setup(&qp->rnr_timer, prxe_rnr_timer_fn, 0);
 
@@ -466,6 +467,7 @@ int prxe_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	timer_shutdown_sync(&qp->retrans_timer);
 	timer_shutdown_sync(&qp->rnr_timer);
 	cancel_work_sync(&qp->task);
+	prxe_resp_fault_cancel(qp);
 
 	prxe_qp_reset(qp);
 	kvfree(qp->swqes);

@@ -18,6 +18,7 @@
 #include <linux/workqueue.h>
 #include <net/dst_cache.h>
 
+#include "prxe_mr.h"
 #include "prxe_net.h"
 #include "prxe_params.h"
 #include "prxe_ring.h"
@@ -122,6 +123,19 @@ struct prxe_resp_atomic {
  */
 #define PRXE_RESP_ATOMICS	PRXE_MAX_RD_ATOMIC
 
+/*
+ * A page fault of an ODP region the responder handed to a worker, so that
+ * a slow one (file I/O, reclaim) does not hold up the QP: when it takes
+ * longer than the responder waits, the request is RNR NAKed, and the
+ * requester's retry finds the pages there (prxe_resp_fault()).
+ */
+struct prxe_resp_fault {
+	struct work_struct	work;
+	struct completion	done;
+	struct prxe_mr_range	range;		/* the worker puts its reference */
+	bool			busy;		/* queued or running, until seen done */
+};
+
 struct prxe_resp_state {
 	u32			epsn;		/* expected PSN */
 	u32			msn;		/* messages completed */
@@ -138,6 +152,7 @@ struct prxe_resp_state {
 	struct prxe_resp_read	read;		/* responses being sent */
 	struct prxe_resp_atomic	atomics[PRXE_RESP_ATOMICS];
 	u32			atomic_next;	/* slot of the next one */
+	struct prxe_resp_fault	fault;
 };
 
 struct prxe_qp {
@@ -273,6 +288,7 @@ int prxe_kpost_recv(struct prxe_qp *qp, const struct ib_recv_wr *wr,
 int prxe_task_init(void);
 void prxe_task_exit(void);
 void prxe_qp_schedule(struct prxe_qp *qp);
+void prxe_queue_work(struct work_struct *work);
 void prxe_qp_task(struct work_struct *work);
 void prxe_qp_doorbell(struct prxe_qp *qp);
 int prxe_qp_complete(struct prxe_qp *qp, struct prxe_cq *cq,
@@ -309,6 +325,8 @@ void prxe_resp_complete_rwqe(struct prxe_qp *qp, struct prxe_cqe *cqe,
 			     bool solicited);
 int prxe_swqe_load(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe);
 void prxe_resp_release(struct prxe_qp *qp);
+void prxe_resp_init(struct prxe_qp *qp);
+void prxe_resp_fault_cancel(struct prxe_qp *qp);
 void prxe_retrans_timer_fn(struct timer_list *t);
 void prxe_rnr_timer_fn(struct timer_list *t);
 

@@ -55,6 +55,12 @@ void prxe_qp_schedule(struct prxe_qp *qp)
 	queue_work(prxe_wq, &qp->task);
 }
 
+/* Other work of the QPs (the responder's page faults). */
+void prxe_queue_work(struct work_struct *work)
+{
+	queue_work(prxe_wq, work);
+}
+
 /*
  * Add a completion for @qp to @cq.  An overrun CQ loses it and puts the QP
  * in the error state; as no completion can tell of that, the QP's consumer

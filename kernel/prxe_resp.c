@@ -24,9 +24,18 @@
  * Receive WQEs come from the QP's receive ring, or from its SRQ
  * (prxe_srq_take(), which takes srq->lock).
  *
+ * A SEND or WRITE into an ODP region is first copied without faulting; a
+ * page not there is faulted in by a worker (prxe_resp_fault()), waited
+ * for a little, and if that is not enough the request is RNR NAKed: the
+ * requester sends it again after the RNR timer, and the QP is not held up
+ * by a fault that waits for a disk.  (READs and atomics cannot be RNR
+ * NAKed; their faults stay in the QP task.)
+ *
  * Runs in the QP task under qp->mutex.  Lock order: qp->mutex ->
- * srq->lock, qp->mutex -> cq->lock.
+ * srq->lock, qp->mutex -> cq->lock; the QP task waits (bounded) for the
+ * fault worker, which takes mmap_lock and odp->lock but no QP lock.
  */
+#include <linux/completion.h>
 #include <linux/overflow.h>
 
 #include "prxe.h"
@@ -144,10 +153,77 @@ bool prxe_resp_take_rwqe(struct prxe_qp *qp)
 	return true;
 }
 
+/*
+ * Not ready for the request at @psn: the requester sends again from there
+ * after the RNR timer.  Requests behind it, already on their way, are
+ * dropped without a PSN sequence NAK (which would make it resend at once).
+ */
 static void prxe_resp_rnr(struct prxe_qp *qp, u32 psn)
 {
 	prxe_counter_inc(qp->prxe, PRXE_CNT_RNR_NAKS_SENT);
 	prxe_resp_nak(qp, prxe_aeth_rnr_nak(qp->min_rnr_timer), psn);
+	qp->resp.nak_sent = true;
+}
+
+/* How long the responder waits for a page fault before it RNR NAKs. */
+#define PRXE_RESP_FAULT_WAIT_MS	10
+
+static void prxe_resp_fault_work(struct work_struct *work)
+{
+	struct prxe_resp_fault *f = container_of(work, struct prxe_resp_fault,
+						 work);
+
+	/* A page that cannot be had fails the copy that follows. */
+	prxe_mr_fault(&f->range, true);
+	prxe_mr_put(f->range.mr);
+	complete(&f->done);
+}
+
+void prxe_resp_init(struct prxe_qp *qp)
+{
+	INIT_WORK(&qp->resp.fault.work, prxe_resp_fault_work);
+	init_completion(&qp->resp.fault.done);
+}
+
+/* At QP destroy: no fault worker runs on (one not started is dropped). */
+void prxe_resp_fault_cancel(struct prxe_qp *qp)
+{
+	struct prxe_resp_fault *f = &qp->resp.fault;
+
+	if (f->busy && cancel_work_sync(&f->work))
+		prxe_mr_put(f->range.mr);
+	f->busy = false;
+}
+
+/*
+ * An incoming SEND / WRITE found a page of its ODP target not mirrored:
+ * @miss (whose reference this takes over).  A worker faults it in while
+ * the QP task waits PRXE_RESP_FAULT_WAIT_MS.  True if the fault was done
+ * by then: the caller copies again, faulting itself should the pages have
+ * gone once more (so a request always gets through in the end).  False:
+ * RNR NAK the request; the worker goes on, and the retried request waits
+ * for the same fault.
+ */
+static bool prxe_resp_fault(struct prxe_qp *qp, struct prxe_mr_range *miss)
+{
+	struct prxe_resp_fault *f = &qp->resp.fault;
+
+	if (f->busy) {
+		/* Started for this request before its RNR NAK. */
+		prxe_mr_put(miss->mr);
+	} else {
+		f->range = *miss;
+		f->busy = true;
+		reinit_completion(&f->done);
+		prxe_queue_work(&f->work);
+	}
+	if (!wait_for_completion_timeout(&f->done,
+			msecs_to_jiffies(PRXE_RESP_FAULT_WAIT_MS))) {
+		prxe_counter_inc(qp->prxe, PRXE_CNT_ODP_FAULT_RNR_NAKS);
+		return false;
+	}
+	f->busy = false;
+	return true;
 }
 
 /* Payload length rules of IBTA 9.7.5: every packet but the last is full. */
@@ -160,7 +236,10 @@ static bool prxe_resp_paylen_ok(struct prxe_qp *qp, const struct prxe_pkt *pkt)
 
 static void prxe_resp_send(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
+	void *payload = prxe_payload(pkt->info, pkt->bth);
+	struct prxe_rwqe *rwqe = qp->resp.rwqe;
 	u32 mask = pkt->info->mask;
+	struct prxe_mr_range miss;
 	int err;
 
 	if (mask & PRXE_MASK_FIRST) {
@@ -176,10 +255,20 @@ static void prxe_resp_send(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		return;
 	}
 	/* An SRQ's WQEs address memory of the SRQ's protection domain. */
-	err = prxe_sge_copy(qp->prxe, prxe_qp_recv_pd(qp), qp->resp.rwqe->sge,
-			    qp->resp.rwqe->wr.num_sge, qp->resp.offset,
-			    prxe_payload(pkt->info, pkt->bth), pkt->paylen,
-			    PRXE_TO_MR, IB_ACCESS_LOCAL_WRITE);
+	err = prxe_sge_copy_nofault(qp->prxe, prxe_qp_recv_pd(qp), rwqe->sge,
+				    rwqe->wr.num_sge, qp->resp.offset, payload,
+				    pkt->paylen, PRXE_TO_MR,
+				    IB_ACCESS_LOCAL_WRITE, &miss);
+	if (err == -EAGAIN) {
+		if (!prxe_resp_fault(qp, &miss)) {
+			prxe_resp_rnr(qp, pkt->psn);
+			return;
+		}
+		err = prxe_sge_copy(qp->prxe, prxe_qp_recv_pd(qp), rwqe->sge,
+				    rwqe->wr.num_sge, qp->resp.offset, payload,
+				    pkt->paylen, PRXE_TO_MR,
+				    IB_ACCESS_LOCAL_WRITE);
+	}
 	if (err) {
 		/* Too long for the receive buffers: the requester hears of it. */
 		prxe_resp_complete(qp, err == -EMSGSIZE ? IB_WC_LOC_LEN_ERR :
@@ -237,6 +326,10 @@ static void prxe_resp_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		qp->resp.va = prxe_reth_va(reth);
 		qp->resp.length = prxe_reth_len(reth);
 		qp->resp.offset = 0;
+		/* Again after an RNR NAK: the region is looked up anew. */
+		if (qp->resp.mr)
+			prxe_mr_put(qp->resp.mr);
+		qp->resp.mr = NULL;
 		/* A zero-length WRITE needs no memory region. */
 		if (qp->resp.length) {
 			qp->resp.mr = prxe_resp_reth_mr(qp, reth,
@@ -260,13 +353,28 @@ static void prxe_resp_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		prxe_resp_rnr(qp, pkt->psn);
 		return;
 	}
-	/* An ODP page that cannot be had (unmapped, read-only): no access. */
-	if (pkt->paylen &&
-	    prxe_mr_copy(qp->resp.mr, qp->resp.va + qp->resp.offset,
-			 prxe_payload(pkt->info, pkt->bth), pkt->paylen,
-			 PRXE_TO_MR)) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
-		return;
+	if (pkt->paylen) {
+		void *payload = prxe_payload(pkt->info, pkt->bth);
+		u64 va = qp->resp.va + qp->resp.offset;
+		struct prxe_mr_range miss;
+		int err;
+
+		err = prxe_mr_copy_nofault(qp->resp.mr, va, payload,
+					   pkt->paylen, PRXE_TO_MR, &miss);
+		if (err == -EAGAIN) {
+			if (!prxe_resp_fault(qp, &miss)) {
+				prxe_resp_rnr(qp, pkt->psn);
+				return;
+			}
+			err = prxe_mr_copy(qp->resp.mr, va, payload,
+					   pkt->paylen, PRXE_TO_MR);
+		}
+		/* An ODP page that cannot be had (unmapped, read-only). */
+		if (err) {
+			prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR,
+				      pkt->psn);
+			return;
+		}
 	}
 	qp->resp.offset += pkt->paylen;
 

@@ -176,6 +176,10 @@ static void usage(FILE *f)
 "                         table entries of each --mmap buffer over and over\n"
 "                         (MADV_DONTNEED; the file keeps the data): ODP\n"
 "                         regions are invalidated under traffic\n"
+"      --evict            before each batch is posted, each end writes its\n"
+"                         --mmap buffer back and drops it from the page\n"
+"                         cache: the device's accesses must fault it in\n"
+"                         from the disk\n"
 "      --events[=solicited]  wait on a completion channel instead of polling;\n"
 "                         solicited: the responder's CQ is armed for solicited\n"
 "                         completions only, and no event may come before one\n"
@@ -296,7 +300,7 @@ static int parse_mtu(const char *s, uint32_t *mtu)
 enum {
 	OPT_MAX_INLINE = 256, OPT_OFFSET, OPT_PSN, OPT_SEED, OPT_TOTAL, OPT_ODP,
 	OPT_MMAP, OPT_EX, OPT_EVENTS, OPT_EXPECT, OPT_DESTROY_INFLIGHT,
-	OPT_INJECT, OPT_SQD, OPT_INVALIDATE, OPT_STORM, OPT_FILE_IO, OPT_UD,
+	OPT_INJECT, OPT_SQD, OPT_INVALIDATE, OPT_STORM, OPT_EVICT, OPT_FILE_IO, OPT_UD,
 };
 
 static const struct option long_opts[] = {
@@ -331,6 +335,7 @@ static const struct option long_opts[] = {
 	{ "sqd", no_argument, NULL, OPT_SQD },
 	{ "invalidate", no_argument, NULL, OPT_INVALIDATE },
 	{ "storm", no_argument, NULL, OPT_STORM },
+	{ "evict", no_argument, NULL, OPT_EVICT },
 	{ "ud", no_argument, NULL, OPT_UD },
 	{ NULL, 0, NULL, 0 },
 };
@@ -487,6 +492,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_STORM:
 			c->flags |= CF_STORM;
 			break;
+		case OPT_EVICT:
+			c->flags |= CF_EVICT;
+			break;
 		case OPT_UD:
 			c->flags |= CF_UD;
 			break;
@@ -603,7 +611,7 @@ static void describe(const struct sess *s, const char *role)
 {
 	const struct cfg *c = s->c;
 
-	info(role, "%s%s%s, %u SGE%s%s%s%s%s%s%s%s%s%s, depth %u, seed 0x%" PRIx64,
+	info(role, "%s%s%s, %u SGE%s%s%s%s%s%s%s%s%s%s%s, depth %u, seed 0x%" PRIx64,
 	     c->scenario ? "scenario " : "",
 	     c->scenario ? scen_names[c->scenario] : "", c->scenario ? " with " : "",
 	     c->nsge, c->nsge > 1 ? "s" : "",
@@ -613,6 +621,7 @@ static void describe(const struct sess *s, const char *role)
 	     c->flags & CF_SQD ? ", SQD" : "",
 	     c->flags & CF_INVALIDATE ? ", invalidations" : "",
 	     c->flags & CF_STORM ? ", invalidation storm" : "",
+	     c->flags & CF_EVICT ? ", page cache evicted" : "",
 	     c->flags & CF_UD ? ", UD" : "",
 	     c->flags & CF_SOLICITED ? ", solicited events" :
 	     c->flags & CF_EVENTS ? ", events" : "",

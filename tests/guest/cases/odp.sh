@@ -313,3 +313,66 @@ t_storm_mappings() {
 			"$PMEM_XFS_MNT"/storm-*
 	done
 }
+
+# A page fault that waits for a slow disk: buffers in a file on ext4 over
+# dm-delay (every I/O 1 s late), written back and dropped from the page
+# cache before each batch (prxe_rc_test --evict), so a page must be read
+# from the disk before the device can write it.  Such a
+# fault outlasts the requester's local ACK timeout and retries
+# (prxe_rc_test: 67 ms, 7 retries).  The responder must not sit in it:
+# it hands the fault to a worker and RNR NAKs the request meanwhile
+# (odp_fault_rnr_naks), and WRITE and SEND go through, every byte
+# verified.  The READ has the requester's buffer there: the requester's
+# own slow faults (placing responses) must not use up its retries either.
+SLOW_MNT=/mnt/slow
+SLOW_DM=prxe-slow
+
+slow_disk_delay() {
+	dmsetup suspend "$SLOW_DM" &&
+		dmsetup reload "$SLOW_DM" --table "0 $2 delay $1 0 $3" &&
+		dmsetup resume "$SLOW_DM"
+}
+
+slow_disk_cleanup() {
+	umount "$SLOW_MNT" 2>/dev/null
+	dmsetup remove "$SLOW_DM" 2>/dev/null
+	[ -n "${SLOW_LOOP:-}" ] && losetup -d "$SLOW_LOOP"
+	rm -f /tmp/slow.img
+}
+
+t_slow_fault() {
+	local sectors before op
+	trap slow_disk_cleanup EXIT
+	run "modules for dm-delay" modprobe -a dm-mod dm-delay
+	run "disk image" truncate -s 64M /tmp/slow.img
+	SLOW_LOOP=$(losetup -f --show /tmp/slow.img) || fail "losetup failed"
+	sectors=$(blockdev --getsz "$SLOW_LOOP")
+	run "mkfs" mkfs.ext4 -q -F -b 4096 -E nodiscard "$SLOW_LOOP"
+	run "dm-delay device" dmsetup create "$SLOW_DM" \
+		--table "0 $sectors delay $SLOW_LOOP 0 0"
+	dmsetup mknodes "$SLOW_DM"
+	mkdir -p "$SLOW_MNT"
+	run "mount" mount "/dev/mapper/$SLOW_DM" "$SLOW_MNT"
+	# Blocks on the disk, so that a fault reads them (a hole would not).
+	run "server file" dd if=/dev/urandom of="$SLOW_MNT/server" bs=1M \
+		count=16 status=none
+	run "client file" cp "$SLOW_MNT/server" "$SLOW_MNT/client"
+	sync
+	run "1 s per I/O" slow_disk_delay "$SLOW_LOOP" "$sectors" 1000
+
+	prxe_pair_up
+	before=$(rc_stat prxe_a odp_fault_rnr_naks)
+	RC_SERVER_ARGS=(--mmap "$SLOW_MNT/server")
+	for op in write send; do
+		rc_test_pair prxe_a prxe_b --odp --evict -o "$op" \
+			-s 4096,65536 -n 2
+		rc_pass "$op into a file on a disk 1 s slow"
+	done
+	RC_SERVER_ARGS=()
+	[ "$(rc_stat prxe_a odp_fault_rnr_naks)" -gt "$before" ] ||
+		fail "prxe_a: odp_fault_rnr_naks did not grow"
+	echo "ok: prxe_a odp_fault_rnr_naks $before -> $(rc_stat prxe_a odp_fault_rnr_naks)"
+	rc_test_pair prxe_a prxe_b --odp --evict --mmap "$SLOW_MNT/client" \
+		-o read -s 4096,65536 -n 2
+	rc_pass "read into a file on a disk 1 s slow"
+}

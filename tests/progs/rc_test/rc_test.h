@@ -110,6 +110,7 @@ extern const char *const scen_names[SCEN_COUNT];
 #define CF_INVALIDATE	(1u << 7)
 #define CF_STORM	(1u << 8)
 #define CF_UD		(1u << 9)	/* UD QPs: SENDs of at most the MTU */
+#define CF_EVICT	(1u << 10)
 
 /* --ud: the Q_Key of both QPs, and the GRH in front of each datagram. */
 #define UD_QKEY		0x1d2c3b4au
@@ -384,6 +385,7 @@ int verify_grh(struct ep *ep, unsigned int slot);
 int qp_drain_sqd(struct sess *s, struct ep *ep);
 int qp_resume_rts(struct ep *ep);
 int ep_invalidate(struct ep *ep);
+int ep_evict(struct ep *ep);
 struct storm;
 struct storm *storm_start(struct sess *s);
 int storm_stop(struct storm *st);

@@ -182,6 +182,9 @@ static int req_post_and_complete(struct sess *s, const struct batch *b,
 					      .status = IBV_WC_SUCCESS,
 					      .opcode = IBV_WC_SEND, .byte_len = -1 };
 	}
+	/* --evict: the sources (or READ targets) must come from the disk. */
+	if ((c->flags & CF_EVICT) && ep_evict(ep))
+		return -1;
 	if (half) {
 		/*
 		 * The first half, drained in SQD; the rest posted in SQD must
@@ -404,6 +407,8 @@ int run_batch(struct sess *s, const struct batch *b)
 
 	if (s->resp)
 		rc = resp_prepare(s, b);
+	if (s->resp && !rc && (s->c->flags & CF_EVICT))
+		rc = ep_evict(s->resp);
 	rc = step(s, STEP_READY, false, rc);
 	if (rc)
 		return rc;

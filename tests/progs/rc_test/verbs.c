@@ -626,6 +626,42 @@ int ep_invalidate(struct ep *ep)
 }
 
 /*
+ * --evict: write @ep's file-mapped buffer back and drop it from the page
+ * cache (the page table entries first: mapped pages are not dropped), so
+ * that the next access, the device's through its ODP mirror too, must
+ * read it from the disk.  Says how many pages stayed (mincore()).
+ */
+int ep_evict(struct ep *ep)
+{
+	size_t pages = ep->map_len / (size_t)sysconf(_SC_PAGESIZE), i, left = 0;
+	unsigned char *vec;
+	int fd, err;
+
+	if (!ep->mmapped)
+		return 0;
+	if (msync(ep->buf, ep->map_len, MS_SYNC))
+		return fail(ep->role, "msync: %s", strerror(errno));
+	if (madvise(ep->buf, ep->map_len, MADV_DONTNEED))
+		return fail(ep->role, "madvise(MADV_DONTNEED): %s", strerror(errno));
+	fd = open(ep->file, O_RDONLY);
+	if (fd < 0)
+		return fail(ep->role, "open %s: %s", ep->file, strerror(errno));
+	err = posix_fadvise(fd, ep->file_off, ep->map_len, POSIX_FADV_DONTNEED);
+	close(fd);
+	if (err)
+		return fail(ep->role, "posix_fadvise(POSIX_FADV_DONTNEED): %s",
+			    strerror(err));
+	vec = malloc(pages);
+	if (vec && !mincore(ep->buf, ep->map_len, vec))
+		for (i = 0; i < pages; i++)
+			left += vec[i] & 1;
+	free(vec);
+	info(ep->role, "evict: %zu of %zu pages of %s still in memory", left,
+	     pages, ep->file);
+	return 0;
+}
+
+/*
  * --storm: a thread that, while the transfers run, drops the page table
  * entries of the file-mapped buffers of this process again and again.
  * The file keeps the data, so every access (the device's through its ODP
