@@ -168,6 +168,9 @@ static void prxe_resp_rnr(struct prxe_qp *qp, u32 psn)
 /* How long the responder waits for a page fault before it RNR NAKs. */
 #define PRXE_RESP_FAULT_WAIT_MS	10
 
+/* A WRITE's fault covers this much of the message, one hand-off for all. */
+#define PRXE_RESP_FAULT_AHEAD	(256 * 1024)
+
 static void prxe_resp_fault_work(struct work_struct *work)
 {
 	struct prxe_resp_fault *f = container_of(work, struct prxe_resp_fault,
@@ -362,6 +365,11 @@ static void prxe_resp_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		err = prxe_mr_copy_nofault(qp->resp.mr, va, payload,
 					   pkt->paylen, PRXE_TO_MR, &miss);
 		if (err == -EAGAIN) {
+			/* The rest of the message too (its RETH was checked). */
+			miss.len = max_t(u64, miss.len,
+					 min_t(u64, qp->resp.length -
+						    qp->resp.offset,
+					       PRXE_RESP_FAULT_AHEAD));
 			if (!prxe_resp_fault(qp, &miss)) {
 				prxe_resp_rnr(qp, pkt->psn);
 				return;
