@@ -272,7 +272,7 @@ int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
 	return prxe_mr_do_copy(mr, iova, buf, len, dir, true);
 }
 
-/* The caller's reference to @mr becomes @range's too. */
+/* @range takes over the caller's reference to @mr. */
 static int prxe_mr_missed(struct prxe_mr *mr, u64 iova, u64 len,
 			  struct prxe_mr_range *range)
 {

@@ -212,7 +212,10 @@ static bool prxe_resp_fault(struct prxe_qp *qp, struct prxe_mr_range *miss)
 	struct prxe_resp_fault *f = &qp->resp.fault;
 
 	if (f->busy) {
-		/* Started for this request before its RNR NAK. */
+		/*
+		 * Started for this request before its RNR NAK (or for one
+		 * before a QP reset: waited for all the same).
+		 */
 		prxe_mr_put(miss->mr);
 	} else {
 		f->range = *miss;
