@@ -47,6 +47,13 @@ while read -r tag verdict name why; do
 	esac
 done < <(tr -d '\r' <"$results")
 
+# A first boot whose kernel died before userspace (boot.sh booted again).
+if [ -s "$BUILD_DIR/console-failed-boot.log" ]; then
+	echo "NOTE: the first boot's guest kernel died before userspace, before prxe was loaded; booted again (its console: $BUILD_DIR/console-failed-boot.log):"
+	tr -d '\r' <"$BUILD_DIR/console-failed-boot.log" |
+		grep -E -m 1 -A 8 'Oops|Kernel panic' | sed 's/^/    | /'
+fi
+
 # Kernel messages on the console (printk lines, "[ seconds.micros] ..."),
 # not the tests' own output, which may quote such words (perftest prints
 # "WARNING: BW peak won't be measured").
