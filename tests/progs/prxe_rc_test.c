@@ -159,6 +159,7 @@ static void usage(FILE *f)
 "                         written into the file with pwrite(2), not through\n"
 "                         the mapping, and every buffer checked through the\n"
 "                         mapping is checked again as read with pread(2)\n"
+"                         and through a second mapping of the file\n"
 "      --ex               post with the extended QP API (ibv_wr_*)\n"
 "      --sqd              per batch: post half, move the QP to SQD, wait for\n"
 "                         IBV_EVENT_SQ_DRAINED (the half completed), post the\n"

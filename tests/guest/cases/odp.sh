@@ -236,9 +236,10 @@ t_devdax() {
 }
 
 # The file, not only the mapping: the bytes a remote WRITE or SEND put
-# into a file mapping are read back with pread(2), and a remote READ
-# fetches contents written with pwrite(2) (prxe_rc_test --file-io at both
-# ends, one file each), on both fsdax mounts and the page-cache one.
+# into a file mapping are read back with pread(2) and through a second
+# mapping of the file, and a remote READ fetches contents written with
+# pwrite(2) (prxe_rc_test --file-io at both ends, one file each), on both
+# fsdax mounts and the page-cache one.
 t_file_io() {
 	local m f op
 	prxe_add prxe0 "$NS_A" "$NETDEV_A"
@@ -247,7 +248,7 @@ t_file_io() {
 		for op in write read; do
 			rc_loopback prxe0 --odp --mmap "$m/odp-fileio" --file-io \
 				-o "$op" -s 1,4097,65536 -n 2
-			rc_pass "$op in loopback on $m, data by pwrite, checked by pread"
+			rc_pass "$op in loopback on $m, data by pwrite, checked by pread and a second mapping"
 		done
 	done
 	run "delete prxe0" rdma link delete prxe0
@@ -258,7 +259,7 @@ t_file_io() {
 		for op in write read send; do
 			rc_test_pair prxe_a prxe_b --odp --mmap "$f.client" --file-io \
 				-o "$op" -s 1,4097,65536,1m -n 2
-			rc_pass "$op between files on $m, data by pwrite, checked by pread"
+			rc_pass "$op between files on $m, data by pwrite, checked by pread and a second mapping"
 		done
 		RC_SERVER_ARGS=()
 		rm -f "$m/odp-fileio" "$f.server" "$f.client"

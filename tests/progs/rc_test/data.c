@@ -294,12 +294,12 @@ int region_check(const struct vctx *v, const struct region *r)
 		     v->m->id, v->m->size, v->slot, r->what,
 		     (size_t)(r->kind == EXP_DATA ? r->logical + bad : bad),
 		     r->kind == EXP_DATA ? " of the message" : "",
-		     r->off + bad, v->mem ? " as pread(2) from " : "",
+		     r->off + bad, v->mem ? v->mem_how : "",
 		     v->mem ? v->ep->file : "", ws, ss, desc);
 	else
 		fail(v->ep->role, "%s, byte %zu: buffer offset 0x%zx%s%s: expected %s, seen %s (%s)",
 		     r->what, bad, r->off + bad,
-		     v->mem ? " as pread(2) from " : "", v->mem ? v->ep->file : "",
+		     v->mem ? v->mem_how : "", v->mem ? v->ep->file : "",
 		     ws, ss, desc);
 	return -1;
 }
@@ -381,9 +381,10 @@ int verify_atomic_slot(struct vctx *v, uint32_t off, uint64_t value,
 
 /*
  * --file-io: the slot's first @extent bytes as the file holds them, read
- * with pread(2) (not through the mapping) into the shadow buffer, checked
- * like the mapping: what the device wrote reached the file, and the file
- * holds what was there before.
+ * with pread(2) into the shadow buffer and through a second mapping of the
+ * file (not the one the region is on), each checked like the mapping: what
+ * the device wrote reached the file, and the file holds what was there
+ * before.
  */
 int verify_slot_file(struct vctx *v, const struct layout *l, uint32_t size,
 		     uint32_t extent)
@@ -405,7 +406,13 @@ int verify_slot_file(struct vctx *v, const struct layout *l, uint32_t size,
 		done += n;
 	}
 	v->mem = ep->shadow;
+	v->mem_how = " as pread(2) from ";
 	rc = verify_slot(v, l, size, extent, false);
+	if (!rc) {
+		v->mem = ep->map2;
+		v->mem_how = " through a second mapping of ";
+		rc = verify_slot(v, l, size, extent, false);
+	}
 	v->mem = NULL;
 	return rc;
 }

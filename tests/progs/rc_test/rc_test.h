@@ -224,6 +224,7 @@ struct ep {
 	off_t file_off;		/* where buf lies in the --mmap file */
 	const char *file;
 	uint8_t *shadow;	/* --file-io: the file's bytes read by pread */
+	const uint8_t *map2;	/* --file-io: a second, read-only mapping */
 	int ib_port;
 	int gid_index;
 	uint32_t max_inline;	/* of the current QP */
@@ -305,6 +306,7 @@ struct vctx {
 	const struct batch *b;	/* for recognising other messages */
 	unsigned int slot;
 	const uint8_t *mem;	/* the bytes checked: ep->buf, or NULL for it */
+	const char *mem_how;	/* with mem: how they were read from ep->file */
 };
 
 /* ------------------------------------------------------------------------

@@ -186,6 +186,14 @@ static int buffer_map(struct ep *ep, const struct opts *o, off_t file_off)
 			fail(ep->role, "out of memory");
 			goto err;
 		}
+		p = mmap(NULL, ep->map_len, PROT_READ, MAP_SHARED, fd, file_off);
+		if (p == MAP_FAILED) {
+			fail(ep->role, "second mmap of %zu bytes of %s at %jd: %s",
+			     ep->map_len, file, (intmax_t)file_off,
+			     strerror(errno));
+			goto err;
+		}
+		ep->map2 = p;
 		ep->file_io = true;
 		ep->fd = fd;
 		return 0;
@@ -328,8 +336,10 @@ void ep_close(struct ep *ep)
 		else
 			free(ep->buf);
 	}
-	if (ep->file_io)
+	if (ep->file_io) {
+		munmap((void *)ep->map2, ep->map_len);
 		close(ep->fd);
+	}
 	free(ep->shadow);
 	if (ep->chan)
 		ibv_destroy_comp_channel(ep->chan);
