@@ -62,13 +62,29 @@ srq_test() {
 	fi
 }
 
-# cm_listening NS PORT: an rdma_cm ID listens on PORT.
+# cm_listening NS PORT: an rdma_cm ID listens on PORT, on device
+# CM_LISTEN_DEV if set.  A server bound to no address (perftest -R) has
+# rdma_cm listen on every device, through an ID per device made one after
+# the other: the one of the device the client reaches must be listening.
+# An ID shows LISTEN just before the CM takes requests for it, hence the
+# second look.
 cm_listening() {
-	rdma resource show cm_id 2>/dev/null | grep -q "state LISTEN.*:$2 "
+	local re="^link ${CM_LISTEN_DEV:-[^ ]+}/.*state LISTEN.*:$2 "
+	rdma resource show cm_id 2>/dev/null | grep -Eq "$re" || return 1
+	sleep 0.1
+	rdma resource show cm_id 2>/dev/null | grep -Eq "$re"
 }
 
+# The server's device is the one after its -d, if it has one.
 cm_pair() {
-	PAIR_READY=cm_listening APP_PORT=$CM_PORT app_pair "$@"
+	local a dev= prev=
+	for a in "$@"; do
+		[ "$a" = -- ] && break
+		[ "$prev" = -d ] && dev=$a
+		prev=$a
+	done
+	CM_LISTEN_DEV=$dev PAIR_READY=cm_listening APP_PORT=$CM_PORT \
+		app_pair "$@"
 }
 
 # The result line: the size, then the iterations (ITERS times the QPs).
