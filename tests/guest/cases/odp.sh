@@ -36,8 +36,10 @@ t_odp_caps() {
 	expect_match "ODP supported" "ODP_SUPPORT$" \
 		"$(sed -n '/general_odp_caps:/,/rc_odp_caps:/p' <<<"$out")"
 	expect_match "RC ODP caps" \
-		"SUPPORT_SEND.*SUPPORT_RECV.*SUPPORT_WRITE.*SUPPORT_READ.*SUPPORT_ATOMIC" \
+		"SUPPORT_SEND.*SUPPORT_RECV.*SUPPORT_WRITE.*SUPPORT_READ.*SUPPORT_ATOMIC.*SUPPORT_SRQ" \
 		"$(sed -n '/rc_odp_caps:/,/uc_odp_caps:/p' <<<"$out" | tr '\n' ' ')"
+	expect_match "UD ODP caps" "SUPPORT_SEND.*SUPPORT_RECV" \
+		"$(sed -n '/ud_odp_caps:/,/xrc_odp_caps:/p' <<<"$out" | tr '\n' ' ')"
 }
 
 t_anonymous_loopback() {
