@@ -174,12 +174,16 @@ odp_mapping() {
 	done
 }
 
-# shmem: a file on /dev/shm (tmpfs) mapped shared, as memfd or POSIX shm
-# memory is.
+# shmem: a file on /dev/shm (tmpfs) mapped shared, as POSIX shm memory is.
 t_shmem() {
 	expect_eq "/dev/shm file system" tmpfs "$(stat -f -c %T /dev/shm)"
 	odp_mapping "a shmem (tmpfs) mapping" /dev/shm/odp-buf
 	rm -f /dev/shm/odp-buf
+}
+
+# shmem as memfd_create(2) gives it, a file of no file system's.
+t_memfd() {
+	odp_mapping "a memfd mapping" memfd:
 }
 
 # A page-cache file: ext4 without DAX on a loop device.  The mapping's

@@ -154,6 +154,9 @@ extern const char *const inject_names[INJ_COUNT];
 
 enum mode { MODE_NONE, MODE_SERVER, MODE_CLIENT, MODE_LOOPBACK };
 
+/* --mmap of this name: a memfd_create(2) file of each end's own. */
+#define MEMFD_FILE	"memfd:"
+
 /* What only this process needs. */
 struct opts {
 	enum mode mode;

@@ -127,7 +127,8 @@ static uint64_t chardev_attr(const struct stat *st, const char *name)
  * --mmap FILE: a regular file is made large enough and mapped at
  * @file_off; a character device (device-dax) is mapped as it is, which
  * must be in units of its alignment (DAX_ALIGN_DEFAULT unless sysfs says):
- * offset and length are rounded up to it.
+ * offset and length are rounded up to it.  FILE MEMFD_FILE is a new
+ * memfd_create(2) file (shmem, as applications share memory).
  */
 static int buffer_map(struct ep *ep, const struct opts *o, off_t file_off)
 {
@@ -137,7 +138,10 @@ static int buffer_map(struct ep *ep, const struct opts *o, off_t file_off)
 	void *p;
 	int fd;
 
-	fd = open(file, O_RDWR | O_CREAT, 0600);
+	if (!strcmp(file, MEMFD_FILE))
+		fd = memfd_create("prxe_rc_test", MFD_CLOEXEC);
+	else
+		fd = open(file, O_RDWR | O_CREAT, 0600);
 	if (fd < 0)
 		return fail(ep->role, "open %s: %s", file, strerror(errno));
 	if (fstat(fd, &st)) {
