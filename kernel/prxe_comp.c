@@ -17,6 +17,10 @@
  * Errors the responder reports complete the work request with the matching
  * status and put the QP in the error state.
  *
+ * A response whose data waits for a fault of the local ODP buffer stays
+ * queued until the fault worker is done (prxe_qp_copy()); meanwhile the
+ * retransmit timer does not count against the peer.
+ *
  * Runs in the QP task under qp->mutex; the timers only set an event bit
  * and schedule the task.
  */
@@ -36,6 +40,9 @@
  */
 #define PRXE_READ_AHEAD		64
 #define PRXE_READ_REORDER	32
+
+/* A fault of a READ's local ODP buffer brings in this much more of it. */
+#define PRXE_COMP_FAULT_AHEAD	(256 * 1024)
 
 /* IBTA table 45: the RNR NAK timer codes, in microseconds. */
 static const u32 prxe_rnr_timer_us[32] = {
@@ -191,6 +198,11 @@ static void prxe_comp_timeout(struct prxe_qp *qp)
 {
 	if (!prxe_comp_outstanding(qp))
 		return;
+	/* The answer came, and waits for our own buffer's page fault. */
+	if (qp->comp.fault_wait) {
+		prxe_comp_arm_timer(qp);
+		return;
+	}
 	prxe_counter_inc(qp->prxe, PRXE_CNT_ACK_TIMEOUTS);
 	if (!qp->comp.retry_left) {
 		prxe_counter_inc(qp->prxe, PRXE_CNT_COMP_RETRY_EXCEEDED);
@@ -265,8 +277,10 @@ static void prxe_comp_ack(struct prxe_qp *qp, u32 psn, u8 syn)
  * far ahead means the missing one was lost, not overtaken, and the rest of
  * the READ is asked for again (prxe_req_reread()), once until the READ
  * moves on.  Each READ in flight fills on its own; READs retire in order.
+ * -EINPROGRESS: the local ODP buffer is being faulted in; the response is
+ * taken again then (what was done of it so far is done again harmlessly).
  */
-static void prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
+static int prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
 	u32 mask = pkt->info->mask;
 	struct prxe_swqe *swqe;
@@ -279,14 +293,14 @@ static void prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	prxe_comp_retire(qp, prxe_psn_add(pkt->psn, PRXE_PSN_MASK));
 	swqe = prxe_comp_read_of(qp, pkt->psn);
 	if (!swqe || swqe->read_done)
-		return;			/* stale */
+		return 0;		/* stale */
 
 	index = prxe_psn_diff(pkt->psn, swqe->first_psn);
 	expected = swqe->received / qp->mtu;
 	gap = index - expected;
 	if (gap < 0 || (gap < PRXE_READ_AHEAD &&
 			(swqe->read_ahead & BIT_ULL(gap))))
-		return;			/* duplicate */
+		return 0;		/* duplicate */
 	if (gap >= PRXE_READ_REORDER) {
 		/* Responses lost: ask for the rest once. */
 		if (!swqe->read_gap) {
@@ -294,7 +308,7 @@ static void prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 			prxe_req_reread(qp, swqe);
 		}
 		if (gap >= PRXE_READ_AHEAD)
-			return;
+			return 0;
 	}
 
 	off = (u64)index * qp->mtu;
@@ -303,10 +317,17 @@ static void prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	    !(mask & PRXE_MASK_LAST) != (off + paylen != swqe->length)) {
 		swqe->read_status = IB_WC_BAD_RESP_ERR;
 	} else {
-		err = prxe_sge_copy(qp->prxe, qp->ibqp.pd, prxe_swqe_sge(swqe),
-				    swqe->wr.num_sge, off,
-				    prxe_payload(pkt->info, pkt->bth),
-				    paylen, PRXE_TO_MR, IB_ACCESS_LOCAL_WRITE);
+		err = prxe_qp_copy(qp, &(struct prxe_copy) {
+			.sge = prxe_swqe_sge(swqe),
+			.num_sge = swqe->wr.num_sge, .pd = qp->ibqp.pd,
+			.access = IB_ACCESS_LOCAL_WRITE, .offset = off,
+			.buf = prxe_pkt_payload(pkt), .len = paylen,
+			.dir = PRXE_TO_MR,
+			.ahead = min_t(u64, swqe->length - off - paylen,
+				       PRXE_COMP_FAULT_AHEAD),
+		});
+		if (err == -EINPROGRESS)
+			return err;
 		if (err)
 			swqe->read_status = err == -EMSGSIZE ?
 				IB_WC_LOC_LEN_ERR : IB_WC_LOC_PROT_ERR;
@@ -335,11 +356,12 @@ static void prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		swqe->read_done = true;
 		prxe_comp_retire(qp, prxe_psn_add(pkt->psn, PRXE_PSN_MASK));
 		if (qp->state == IB_QPS_ERR)
-			return;
+			return 0;
 	}
 	if (prxe_psn_compare(pkt->psn, qp->comp.psn) >= 0)
 		qp->comp.psn = prxe_psn_add(pkt->psn, 1);
 	prxe_comp_progress(qp);
+	return 0;
 }
 
 /*
@@ -348,7 +370,7 @@ static void prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
  * A second one for the same atomic (its request was sent again and
  * answered from the responder's replay memory) finds it done: stale.
  */
-static void prxe_comp_atomic_ack(struct prxe_qp *qp, struct prxe_pkt *pkt)
+static int prxe_comp_atomic_ack(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
 	u64 orig = prxe_atmack_orig(prxe_atmack(pkt->info, pkt->bth));
 	struct prxe_swqe *swqe;
@@ -357,10 +379,14 @@ static void prxe_comp_atomic_ack(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	prxe_comp_retire(qp, prxe_psn_add(pkt->psn, PRXE_PSN_MASK));
 	swqe = prxe_comp_read_of(qp, pkt->psn);
 	if (!swqe || !prxe_swqe_is_atomic(swqe) || swqe->read_done)
-		return;			/* stale */
-	err = prxe_sge_copy(qp->prxe, qp->ibqp.pd, prxe_swqe_sge(swqe),
-			    swqe->wr.num_sge, 0, &orig, sizeof(orig),
-			    PRXE_TO_MR, IB_ACCESS_LOCAL_WRITE);
+		return 0;		/* stale */
+	err = prxe_qp_copy(qp, &(struct prxe_copy) {
+		.sge = prxe_swqe_sge(swqe), .num_sge = swqe->wr.num_sge,
+		.pd = qp->ibqp.pd, .access = IB_ACCESS_LOCAL_WRITE,
+		.buf = &orig, .len = sizeof(orig), .dir = PRXE_TO_MR,
+	});
+	if (err == -EINPROGRESS)
+		return err;
 	if (err)
 		swqe->read_status = err == -EMSGSIZE ?
 			IB_WC_LOC_LEN_ERR : IB_WC_LOC_PROT_ERR;
@@ -368,36 +394,40 @@ static void prxe_comp_atomic_ack(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	swqe->read_done = true;
 	prxe_comp_retire(qp, pkt->psn);
 	if (qp->state == IB_QPS_ERR)
-		return;
+		return 0;
 	prxe_comp_progress(qp);
+	return 0;
 }
 
-static void prxe_comp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
+/*
+ * One incoming response.  -EINPROGRESS: its data waits for a local ODP
+ * fault; it is taken again when the fault is done.
+ */
+static int prxe_comp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
 	struct prxe_aeth *aeth = prxe_aeth(pkt->info, pkt->bth);
 
 	if (!prxe_comp_outstanding(qp))
-		return;			/* stale: nothing is waiting */
+		return 0;		/* stale: nothing is waiting */
 
-	if (pkt->info->mask & PRXE_MASK_READ) {
-		prxe_comp_read_response(qp, pkt);
-		return;
-	}
-	if (pkt->info->opcode == PRXE_OP_RC_ATOMIC_ACKNOWLEDGE) {
-		/* AETH NAK syndromes come in plain ACKNOWLEDGE packets. */
-		prxe_comp_atomic_ack(qp, pkt);
-		return;
-	}
+	if (pkt->info->mask & PRXE_MASK_READ)
+		return prxe_comp_read_response(qp, pkt);
+	/* AETH NAK syndromes come in plain ACKNOWLEDGE packets. */
+	if (pkt->info->opcode == PRXE_OP_RC_ATOMIC_ACKNOWLEDGE)
+		return prxe_comp_atomic_ack(qp, pkt);
 	if (pkt->info->opcode == PRXE_OP_RC_ACKNOWLEDGE && aeth)
 		prxe_comp_ack(qp, pkt->psn, prxe_aeth_syn(aeth));
+	return 0;
 }
 
+/* One step of the completer: true if it did something. */
 bool prxe_comp_run(struct prxe_qp *qp)
 {
 	struct sk_buff *skb;
 
+	lockdep_assert_held(&qp->mutex);
 	if (qp->state != IB_QPS_RTS && qp->state != IB_QPS_SQD) {
-		skb_queue_purge(&qp->rsp_pkts);
+		prxe_qp_pkts_discard(qp, &qp->rsp_pkts);
 		return false;
 	}
 	if (test_and_clear_bit(PRXE_COMP_RNR_DONE, &qp->comp.events)) {
@@ -411,10 +441,14 @@ bool prxe_comp_run(struct prxe_qp *qp)
 			prxe_comp_timeout(qp);
 		return true;
 	}
-	skb = prxe_qp_pkt_dequeue(qp, &qp->rsp_pkts);
+	skb = prxe_qp_pkt_peek(qp, &qp->rsp_pkts);
 	if (!skb)
 		return false;
-	prxe_comp_packet(qp, prxe_pkt(skb));
+	qp->comp.fault_wait = prxe_comp_packet(qp, prxe_pkt(skb)) ==
+			      -EINPROGRESS;
+	if (qp->comp.fault_wait)
+		return false;		/* taken again once the fault is done */
+	skb_unlink(skb, &qp->rsp_pkts);
 	kfree_skb(skb);
 	return true;
 }

@@ -23,8 +23,14 @@ enum prxe_counter {
 	PRXE_CNT_RCVD_PKTS,		/* passed all checks, to the QP engines */
 	PRXE_CNT_RCVD_ICRC_ERR,		/* dropped: wrong ICRC */
 	PRXE_CNT_RCVD_BAD_HDR,		/* dropped: malformed or unknown opcode */
-	/* The QP engines. */
+	PRXE_CNT_RCVD_NOMEM,		/* dropped: no memory to take it */
+	/* From the packet layer to a QP (prxe_recv.c), dropped: */
 	PRXE_CNT_RCVD_UNKNOWN_QP,	/* no such QP, or not one for this packet */
+	PRXE_CNT_RCVD_QP_NOT_READY,	/* its QP takes none in its state */
+	PRXE_CNT_RCVD_QUEUE_FULL,	/* its QP's queue is full */
+	PRXE_CNT_RCVD_BAD_PKEY,		/* P_Key not the port's */
+	PRXE_CNT_RCVD_WRONG_SRC,	/* RC: not from the QP's peer to its address */
+	/* The QP engines. */
 	PRXE_CNT_RETRANSMITS,
 	PRXE_CNT_RNR_NAKS_RCVD,
 	PRXE_CNT_RNR_NAKS_SENT,
@@ -33,12 +39,15 @@ enum prxe_counter {
 	PRXE_CNT_DUP_REQ,
 	PRXE_CNT_ACK_TIMEOUTS,
 	PRXE_CNT_COMP_RETRY_EXCEEDED,
-	PRXE_CNT_RCVD_UD_DROPPED,	/* datagram: wrong Q_Key, no receive WQE */
+	PRXE_CNT_RCVD_BAD_QKEY,		/* datagram: Q_Key not the QP's */
+	PRXE_CNT_RCVD_UD_DROPPED,	/* datagram: no receive WQE */
 	/* ODP memory regions (prxe_odp.c). */
 	PRXE_CNT_ODP_PAGE_FAULTS,	/* pages mirrored by a fault */
 	PRXE_CNT_ODP_INVALIDATIONS,	/* invalidations that dropped pages */
 	PRXE_CNT_ODP_PMD_MAPPINGS,	/* 2 MiB blocks mirrored as one entry */
-	PRXE_CNT_ODP_FAULT_RNR_NAKS,	/* a responder's fault was still going */
+	PRXE_CNT_ODP_FAULT_WORKS,	/* faults handed to the fault worker */
+	PRXE_CNT_ODP_FAULT_WAITS,	/* an engine left waiting for one */
+	PRXE_CNT_ODP_FAULT_RNR_NAKS,	/* a SEND / WRITE RNR NAKed for one */
 	PRXE_NUM_COUNTERS
 };
 

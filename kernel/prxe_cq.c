@@ -4,8 +4,8 @@
  * completions from the QP engine.
  *
  * Locking: cq->lock (spinlock, taken with bottom halves disabled) guards
- * the producer side of the ring and the armed flags.  The completion
- * handler is called without it.  Lock order: qp->mutex -> cq->lock.
+ * the producer side of the ring and the armed flags; the completion
+ * handler is called without it (lock order: docs/ARCHITECTURE.md).
  */
 #include <linux/log2.h>
 
@@ -112,8 +112,13 @@ int prxe_cq_post(struct prxe_cq *cq, const struct prxe_cqe *cqe,
 	}
 	memcpy(prxe_ring_entry(&cq->ring, cq->ring.kidx), cqe, sizeof(*cqe));
 	prxe_ring_produce(&cq->ring);
-	if (cq->notify == IB_CQ_NEXT_COMP ||
-	    (cq->notify == IB_CQ_SOLICITED && solicited)) {
+	/*
+	 * Armed for the next completion, or for the next solicited one: bits,
+	 * as both may be armed (SOLICITED, then NEXT_COMP before the event),
+	 * and then any completion fires.
+	 */
+	if ((cq->notify & IB_CQ_NEXT_COMP) ||
+	    ((cq->notify & IB_CQ_SOLICITED) && solicited)) {
 		cq->notify = 0;
 		notify = true;
 	}

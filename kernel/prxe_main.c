@@ -15,9 +15,12 @@ static int __init prxe_module_init(void)
 	err = prxe_task_init();
 	if (err)
 		return err;
-	err = prxe_net_init();
+	err = prxe_fault_init();
 	if (err)
 		goto err_task;
+	err = prxe_net_init();
+	if (err)
+		goto err_fault;
 	err = prxe_link_init();
 	if (err)
 		goto err_net;
@@ -26,6 +29,8 @@ static int __init prxe_module_init(void)
 
 err_net:
 	prxe_net_exit();
+err_fault:
+	prxe_fault_exit();
 err_task:
 	prxe_task_exit();
 	return err;
@@ -35,6 +40,7 @@ static void __exit prxe_module_exit(void)
 {
 	prxe_link_exit();
 	prxe_net_exit();
+	prxe_fault_exit();
 	prxe_task_exit();
 	pr_info("prxe: unloaded\n");
 }

@@ -5,12 +5,19 @@
  * bytes in and out of them for the data path.
  *
  * Keys: lkey == rkey == (index << 8) | tag, index allocated in prxe->mrs.
- * The data path looks a key up with prxe_mr_get() (RCU, takes a reference)
- * and drops it with prxe_mr_put(); deregistration removes the key first and
- * then waits for those references, so a region is never used after
- * ibv_dereg_mr() returns.
+ * The data path looks a key up with prxe_mr_get() (RCU, takes a reference
+ * on the object) and drops it with prxe_mr_put().  Each copy enters the
+ * region (mr->users) for its duration.  Deregistration removes the key,
+ * marks the region dead, waits only for the copies in progress and
+ * releases the memory; holders of the object find it dead at their next
+ * copy.  So a region is never used after ibv_dereg_mr() returns, and no
+ * peer (a WRITE whose LAST packet never comes) can make it wait.
  *
- * Locking: only the xarray's internal lock.
+ * The copy layer checks every range against the region itself, whatever
+ * the engines checked before: a missed check upstream is a refused copy
+ * and a line in dmesg, never a write outside the region.
+ *
+ * Locking: only the xarray's internal lock; lock order in ARCHITECTURE.md.
  */
 #include <linux/highmem.h>
 #include <linux/overflow.h>
@@ -32,7 +39,8 @@ static int prxe_mr_pin_pages(struct prxe_mr *mr)
 	unsigned long i = 0;
 
 	mr->npages = ib_umem_num_pages(mr->umem);
-	mr->pages = kvcalloc(mr->npages, sizeof(*mr->pages), GFP_KERNEL);
+	mr->pages = kvcalloc(mr->npages, sizeof(*mr->pages),
+			     GFP_KERNEL_ACCOUNT);
 	if (!mr->pages)
 		return -ENOMEM;
 	for_each_sgtable_page(&mr->umem->sgt_append.sgt, &piter, 0) {
@@ -53,8 +61,10 @@ static int prxe_mr_add(struct prxe_dev *prxe, struct prxe_mr *mr, u64 iova,
 	mr->iova = iova;
 	mr->length = length;
 	mr->access = access;
+	/* The registration's reference and its user count. */
 	refcount_set(&mr->refs, 1);
-	init_completion(&mr->released);
+	refcount_set(&mr->users, 1);
+	init_completion(&mr->idle);
 
 	err = xa_alloc(&prxe->mrs, &index, mr, XA_LIMIT(1, PRXE_MAX_MR),
 		       GFP_KERNEL);
@@ -65,6 +75,30 @@ static int prxe_mr_add(struct prxe_dev *prxe, struct prxe_mr *mr, u64 iova,
 	mr->ibmr.iova = iova;
 	mr->ibmr.length = length;
 	return 0;
+}
+
+/* The memory of a region: at deregistration, or when registering fails. */
+static void prxe_mr_release_memory(struct prxe_mr *mr)
+{
+	if (mr->odp) {
+		prxe_odp_kill(mr);
+		return;
+	}
+	kvfree(mr->pages);
+	mr->pages = NULL;
+	mr->npages = 0;
+	if (mr->umem)
+		ib_umem_release(mr->umem);
+	mr->umem = NULL;
+}
+
+/* The object, after its last reference. */
+static void prxe_mr_free(struct prxe_mr *mr)
+{
+	if (mr->odp)
+		prxe_odp_free(mr);
+	/* prxe_mr_get() may still be looking at it under RCU. */
+	kfree_rcu(mr, rcu);
 }
 
 struct ib_mr *prxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
@@ -79,7 +113,7 @@ struct ib_mr *prxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	    check_add_overflow(iova, length - 1, &end) ||
 	    check_add_overflow(start, length - 1, &end))
 		return ERR_PTR(-EINVAL);
-	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL_ACCOUNT);
 	if (!mr)
 		return ERR_PTR(-ENOMEM);
 
@@ -91,26 +125,24 @@ struct ib_mr *prxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 		mr->umem = ib_umem_get(ibpd->device, start, length, access);
 		if (IS_ERR(mr->umem)) {
 			err = PTR_ERR(mr->umem);
+			mr->umem = NULL;
 			goto err_free;
 		}
 		err = prxe_mr_pin_pages(mr);
 		if (err)
-			goto err_pages;
+			goto err_memory;
 		mr->first_offset = ib_umem_offset(mr->umem);
 	}
 
 	err = prxe_mr_add(prxe, mr, iova, length, access);
 	if (err)
-		goto err_pages;
+		goto err_memory;
 	return &mr->ibmr;
 
-err_pages:
-	if (mr->odp) {
-		prxe_odp_release(mr);
-	} else {
-		kvfree(mr->pages);
-		ib_umem_release(mr->umem);
-	}
+err_memory:
+	prxe_mr_release_memory(mr);
+	if (mr->odp)
+		prxe_odp_free(mr);
 err_free:
 	kfree(mr);
 	return ERR_PTR(err);
@@ -139,23 +171,47 @@ struct ib_mr *prxe_get_dma_mr(struct ib_pd *ibpd, int access)
 	return &mr->ibmr;
 }
 
+/* A copy leaves the region (prxe_mr_enter()). */
+static void prxe_mr_leave(struct prxe_mr *mr)
+{
+	if (refcount_dec_and_test(&mr->users))
+		complete(&mr->idle);
+}
+
+/*
+ * A copy enters the region: false once deregistration has begun.  Whoever
+ * entered before deregistration marked it dead is waited for.
+ */
+static bool prxe_mr_enter(struct prxe_mr *mr)
+{
+	if (!refcount_inc_not_zero(&mr->users))
+		return false;
+	if (READ_ONCE(mr->dead)) {
+		prxe_mr_leave(mr);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Deregistration: the key goes first (no new lookups), then the region
+ * dies: copies in progress are waited for (they never fault, so this is
+ * short), the memory is released, and holders of the object (an RDMA
+ * message in progress, a fault worker) get -EACCES at their next copy.
+ * The object itself goes with the last of them.
+ */
 int prxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 {
 	struct prxe_dev *prxe = to_prxe_dev(ibmr->device);
 	struct prxe_mr *mr = to_prxe_mr(ibmr);
 
 	xa_erase(&prxe->mrs, ibmr->lkey >> 8);
+	WRITE_ONCE(mr->dead, true);
+	prxe_mr_leave(mr);
+	wait_for_completion(&mr->idle);
+	if (!mr->dma)
+		prxe_mr_release_memory(mr);
 	prxe_mr_put(mr);
-	wait_for_completion(&mr->released);
-
-	if (mr->odp) {
-		prxe_odp_release(mr);
-	} else {
-		kvfree(mr->pages);
-		ib_umem_release(mr->umem);
-	}
-	/* prxe_mr_get() may still be looking at it under RCU. */
-	kfree_rcu(mr, rcu);
 	return 0;
 }
 
@@ -179,10 +235,17 @@ struct prxe_mr *prxe_mr_get(struct prxe_dev *prxe, u32 key)
 	return mr;
 }
 
+/* Another reference, to a region the caller holds one to already. */
+void prxe_mr_ref(struct prxe_mr *mr)
+{
+	refcount_inc(&mr->refs);
+}
+
+/* Drop a reference; the last one frees the region.  May sleep (ODP). */
 void prxe_mr_put(struct prxe_mr *mr)
 {
 	if (refcount_dec_and_test(&mr->refs))
-		complete(&mr->released);
+		prxe_mr_free(mr);
 }
 
 /* Is [iova, iova + len) inside @mr, of protection domain @pd, with @access? */
@@ -201,6 +264,28 @@ int prxe_mr_check(struct prxe_mr *mr, struct ib_pd *pd, u64 iova, u64 len,
 		return -EACCES;
 	mr_end = mr->iova + mr->length;	/* checked at registration */
 	return end <= mr_end ? 0 : -EACCES;
+}
+
+/*
+ * The copy layer's own range check (@len > 0), in 64-bit arithmetic that
+ * cannot wrap.  A range the engines let through and this refuses is a bug
+ * upstream: said in dmesg, and no byte outside the region is touched.
+ */
+static bool prxe_mr_in_range(struct prxe_mr *mr, u64 iova, u64 len)
+{
+	bool ok;
+
+	if (mr->dma)
+		ok = iova <= U64_MAX - (len - 1);
+	else
+		ok = iova >= mr->iova && len <= mr->length &&
+		     iova - mr->iova <= mr->length - len;
+	if (!ok)
+		ibdev_err_ratelimited(mr->ibmr.device,
+				      "refused an access to %llu bytes at %#llx outside MR %#x [%#llx, +%#llx)\n",
+				      len, iova, mr->ibmr.lkey, mr->iova,
+				      mr->length);
+	return ok;
 }
 
 /*
@@ -241,9 +326,33 @@ static u64 prxe_mr_pos(const struct prxe_mr *mr, u64 iova)
 	return iova - mr->iova + mr->first_offset;
 }
 
-static int prxe_mr_do_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
-			   enum prxe_copy_dir dir, bool fault)
+/* The last page of [@pos, @pos + @len) of a pinned region is one it has. */
+static bool prxe_mr_pinned_has(const struct prxe_mr *mr, u64 pos, u64 len)
 {
+	return (pos + len - 1) >> PAGE_SHIFT < mr->npages;
+}
+
+/* @miss takes a new reference to @mr. */
+static int prxe_mr_missed(struct prxe_mr *mr, u64 iova, u64 len, bool write,
+			  struct prxe_mr_range *miss)
+{
+	prxe_mr_ref(mr);
+	*miss = (struct prxe_mr_range) {
+		.mr = mr, .iova = iova, .len = len, .write = write,
+	};
+	return -EAGAIN;
+}
+
+int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
+		 enum prxe_copy_dir dir, struct prxe_mr_range *miss)
+{
+	u64 pos = prxe_mr_pos(mr, iova);
+	int err = 0;
+
+	if (!len)
+		return 0;
+	if (!prxe_mr_in_range(mr, iova, len) || !prxe_mr_enter(mr))
+		return -EACCES;
 	if (mr->dma) {
 		void *va = (void *)(uintptr_t)iova;
 
@@ -251,62 +360,49 @@ static int prxe_mr_do_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
 			memcpy(va, buf, len);
 		else
 			memcpy(buf, va, len);
-		return 0;
+	} else if (mr->odp) {
+		err = prxe_odp_copy(mr, pos, buf, len, dir);
+	} else if (prxe_mr_pinned_has(mr, pos, len)) {
+		prxe_pages_copy(prxe_mr_pinned_page, mr, pos, buf, len, dir);
+	} else {
+		err = -EACCES;
 	}
-	if (mr->odp)
-		return prxe_odp_copy(mr, prxe_mr_pos(mr, iova), buf, len, dir,
-				     fault);
-	prxe_pages_copy(prxe_mr_pinned_page, mr, prxe_mr_pos(mr, iova), buf,
-			len, dir);
-	return 0;
+	prxe_mr_leave(mr);
+	if (err == -EAGAIN)
+		return prxe_mr_missed(mr, iova, len, dir == PRXE_TO_MR, miss);
+	return err;
 }
 
 /*
- * Copy within a region already checked with prxe_mr_check().  Returns 0;
- * for an ODP region -EFAULT when a page cannot be had (prxe_odp_copy()).
- * May sleep (ODP).
+ * Fault the pages of @range in (writable for a write), to be copied soon:
+ * in a fault worker, never on the data path.  The range is cut to its
+ * region.  Returns 0, -EACCES (the region is gone), or as prxe_odp_fault().
+ * May sleep for as long as the faults take.
  */
-int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
-		 enum prxe_copy_dir dir)
-{
-	return prxe_mr_do_copy(mr, iova, buf, len, dir, true);
-}
-
-/* @range takes over the caller's reference to @mr. */
-static int prxe_mr_missed(struct prxe_mr *mr, u64 iova, u64 len,
-			  struct prxe_mr_range *range)
-{
-	*range = (struct prxe_mr_range) { .mr = mr, .iova = iova, .len = len };
-	return -EAGAIN;
-}
-
-/*
- * prxe_mr_copy(), but an ODP page not mirrored is not faulted in: then
- * -EAGAIN, with the range in @miss (a new reference to @mr).
- */
-int prxe_mr_copy_nofault(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
-			 enum prxe_copy_dir dir, struct prxe_mr_range *miss)
-{
-	int err = prxe_mr_do_copy(mr, iova, buf, len, dir, false);
-
-	if (err != -EAGAIN)
-		return err;
-	refcount_inc(&mr->refs);
-	return prxe_mr_missed(mr, iova, len, miss);
-}
-
-/*
- * Fault the pages of @range in (writable if @write), to be copied soon.
- * Returns 0, or as prxe_odp_fault().  May sleep for as long as that takes.
- */
-int prxe_mr_fault(const struct prxe_mr_range *range, bool write)
+int prxe_mr_fault(const struct prxe_mr_range *range)
 {
 	struct prxe_mr *mr = range->mr;
+	u64 len;
 
+	might_sleep();
 	if (!mr->odp)
 		return 0;
-	return prxe_odp_fault(mr, prxe_mr_pos(mr, range->iova), range->len,
-			      write);
+	if (READ_ONCE(mr->dead) || range->iova < mr->iova ||
+	    range->iova - mr->iova >= mr->length)
+		return -EACCES;
+	len = min(range->len, mr->length - (range->iova - mr->iova));
+	return prxe_odp_fault(mr, prxe_mr_pos(mr, range->iova), len,
+			      range->write);
+}
+
+/*
+ * After a fault worker's fault of @mr: the copy it was for is made, so
+ * invalidations need not wait for it any more (prxe_odp_hold()).
+ */
+void prxe_mr_unhold(struct prxe_mr *mr)
+{
+	if (mr->odp)
+		prxe_odp_unhold(mr);
 }
 
 /*
@@ -332,30 +428,43 @@ void prxe_page_atomic(struct page *page, unsigned int off,
 }
 
 /*
- * The atomic @a at @iova of @mr, checked with prxe_mr_check() for 8 bytes
- * and 8-byte aligned.  Returns 0; for an ODP region -EFAULT when the page
- * cannot be had writable.  May sleep (ODP).
+ * The atomic @a at @iova of @mr.  Returns 0; -EACCES as prxe_mr_copy();
+ * -EINVAL when the target is not 8-byte aligned in memory (a region whose
+ * iova is not aligned like its address can have an aligned iova over a
+ * misaligned word, which could straddle two pages); -EAGAIN with @miss as
+ * prxe_mr_copy().
  */
-int prxe_mr_atomic(struct prxe_mr *mr, u64 iova, struct prxe_atomic *a)
+int prxe_mr_atomic(struct prxe_mr *mr, u64 iova, struct prxe_atomic *a,
+		   struct prxe_mr_range *miss)
 {
-	u64 pos = prxe_mr_pos(mr, iova);
+	u64 pos = prxe_mr_pos(mr, iova), len = sizeof(u64);
+	int err = 0;
 
-	if (mr->dma) {
+	if (!prxe_mr_in_range(mr, iova, len))
+		return -EACCES;
+	if ((mr->dma ? iova : pos) & (len - 1))
+		return -EINVAL;
+	if (!prxe_mr_enter(mr))
+		return -EACCES;
+	if (mr->dma)
 		prxe_u64_atomic((u64 *)(uintptr_t)iova, a);
-		return 0;
-	}
-	if (mr->odp)
-		return prxe_odp_atomic(mr, pos, a);
-	prxe_page_atomic(mr->pages[pos >> PAGE_SHIFT], offset_in_page(pos), a);
-	return 0;
+	else if (mr->odp)
+		err = prxe_odp_atomic(mr, pos, a);
+	else if (prxe_mr_pinned_has(mr, pos, len))
+		prxe_page_atomic(mr->pages[pos >> PAGE_SHIFT],
+				 offset_in_page(pos), a);
+	else
+		err = -EACCES;
+	prxe_mr_leave(mr);
+	if (err == -EAGAIN)
+		return prxe_mr_missed(mr, iova, len, true, miss);
+	return err;
 }
 
-/* With @miss NULL: may fault; else as prxe_sge_copy_nofault(). */
-static int prxe_sge_do_copy(struct prxe_dev *prxe, struct ib_pd *pd,
-			    const struct prxe_sge *sge, u32 num_sge,
-			    u64 offset, void *buf, u32 len,
-			    enum prxe_copy_dir dir, int access,
-			    struct prxe_mr_range *miss)
+int prxe_sge_copy(struct prxe_dev *prxe, struct ib_pd *pd,
+		  const struct prxe_sge *sge, u32 num_sge, u64 offset,
+		  void *buf, u32 len, enum prxe_copy_dir dir, int access,
+		  struct prxe_mr_range *miss)
 {
 	u32 i;
 
@@ -378,13 +487,8 @@ static int prxe_sge_do_copy(struct prxe_dev *prxe, struct ib_pd *pd,
 		if (!mr)
 			return -EACCES;
 		err = prxe_mr_check(mr, pd, va, n, access);
-		if (!err) {
-			err = prxe_mr_do_copy(mr, va, buf, n, dir, !miss);
-			if (err == -EAGAIN)
-				return prxe_mr_missed(mr, va, n, miss);
-			if (err)
-				err = -EACCES;	/* an ODP page that cannot be had */
-		}
+		if (!err)
+			err = prxe_mr_copy(mr, va, buf, n, dir, miss);
 		prxe_mr_put(mr);
 		if (err)
 			return err;
@@ -394,21 +498,4 @@ static int prxe_sge_do_copy(struct prxe_dev *prxe, struct ib_pd *pd,
 		i++;
 	}
 	return 0;
-}
-
-int prxe_sge_copy(struct prxe_dev *prxe, struct ib_pd *pd,
-		  const struct prxe_sge *sge, u32 num_sge, u64 offset,
-		  void *buf, u32 len, enum prxe_copy_dir dir, int access)
-{
-	return prxe_sge_do_copy(prxe, pd, sge, num_sge, offset, buf, len, dir,
-				access, NULL);
-}
-
-int prxe_sge_copy_nofault(struct prxe_dev *prxe, struct ib_pd *pd,
-			  const struct prxe_sge *sge, u32 num_sge, u64 offset,
-			  void *buf, u32 len, enum prxe_copy_dir dir,
-			  int access, struct prxe_mr_range *miss)
-{
-	return prxe_sge_do_copy(prxe, pd, sge, num_sge, offset, buf, len, dir,
-				access, miss);
 }

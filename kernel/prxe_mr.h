@@ -3,6 +3,11 @@
  * Memory regions and the one interface the data path uses to reach their
  * bytes: copy to/from (mr, iova, length), and the same over an SGE list.
  * Regions are pinned (ib_umem) or on-demand-paging mirrors (prxe_odp.c).
+ *
+ * The copy layer never faults and never goes outside a region: a range
+ * beyond the region, or a region being deregistered, is -EACCES whatever
+ * the caller checked before; an ODP page not mirrored is -EAGAIN with the
+ * range to fault in, which a worker does (prxe_fault.c).
  */
 #ifndef PRXE_MR_H
 #define PRXE_MR_H
@@ -29,9 +34,19 @@ struct prxe_mr {
 	/* A kernel PD's DMA region: addresses are kernel virtual addresses. */
 	bool			dma;
 
-	/* Users in the data path; dereg waits for them. */
+	/*
+	 * Lifetime.  @refs counts the holders of the object: the key table
+	 * (the registration) and the data path's (an RDMA WRITE or READ in
+	 * progress, a page fault being worked on); the last put frees it.
+	 * @users counts the copies in progress.  Deregistration marks the
+	 * region @dead, waits for @users to drain (copies never fault, so
+	 * that is quick) and releases its memory: a holder's next copy
+	 * fails, and no peer that holds a region can hold up ibv_dereg_mr().
+	 */
 	refcount_t		refs;
-	struct completion	released;
+	refcount_t		users;
+	bool			dead;
+	struct completion	idle;		/* @users drained */
 	struct rcu_head		rcu;
 };
 
@@ -45,6 +60,18 @@ enum prxe_copy_dir {
 	PRXE_FROM_MR,		/* memory region -> buffer */
 };
 
+/*
+ * A range of an ODP region with a page not mirrored (or not writable for
+ * a write), where a copy stopped: a fault worker brings it in.  Holds a
+ * reference to the region, which whoever ends up with the range puts.
+ */
+struct prxe_mr_range {
+	struct prxe_mr		*mr;
+	u64			iova;
+	u64			len;
+	bool			write;
+};
+
 struct ib_mr *prxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			       u64 iova, int access, struct ib_udata *udata);
 int prxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
@@ -56,23 +83,19 @@ struct prxe_mr *prxe_mr_get(struct prxe_dev *prxe, u32 key);
 void prxe_mr_put(struct prxe_mr *mr);
 int prxe_mr_check(struct prxe_mr *mr, struct ib_pd *pd, u64 iova, u64 len,
 		  int access);
-int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
-		 enum prxe_copy_dir dir);
 
 /*
- * Where a copy that was not to fault stopped: a range of an ODP region
- * with a page not mirrored (the whole range the copy wanted of that
- * region), and a reference to the region the holder must put.
+ * prxe_mr_copy - copy @len bytes at @iova of @mr to or from @buf.
+ * Returns 0; -EACCES when the range is not all inside the region or the
+ * region is being deregistered; -EAGAIN when an ODP page is not mirrored
+ * (or not writable, to write): then @miss holds the range and a new
+ * reference to @mr.  Never sleeps for long: no page is faulted here.
  */
-struct prxe_mr_range {
-	struct prxe_mr		*mr;
-	u64			iova;
-	u64			len;
-};
-
-int prxe_mr_copy_nofault(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
-			 enum prxe_copy_dir dir, struct prxe_mr_range *miss);
-int prxe_mr_fault(const struct prxe_mr_range *range, bool write);
+int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
+		 enum prxe_copy_dir dir, struct prxe_mr_range *miss);
+int prxe_mr_fault(const struct prxe_mr_range *range);
+void prxe_mr_ref(struct prxe_mr *mr);
+void prxe_mr_unhold(struct prxe_mr *mr);
 void prxe_pages_copy(struct page *(*page_of)(const void *ctx,
 					     unsigned long idx),
 		     const void *ctx, u64 pos, void *buf, u64 len,
@@ -90,34 +113,35 @@ struct prxe_atomic {
 	u64	orig;
 };
 
-int prxe_mr_atomic(struct prxe_mr *mr, u64 iova, struct prxe_atomic *a);
+int prxe_mr_atomic(struct prxe_mr *mr, u64 iova, struct prxe_atomic *a,
+		   struct prxe_mr_range *miss);
 void prxe_page_atomic(struct page *page, unsigned int off,
 		      struct prxe_atomic *a);
 
 /* prxe_odp.c */
 int prxe_odp_init(struct prxe_mr *mr, struct prxe_dev *prxe, u64 start,
 		  u64 length);
-void prxe_odp_release(struct prxe_mr *mr);
+void prxe_odp_kill(struct prxe_mr *mr);
+void prxe_odp_free(struct prxe_mr *mr);
 int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
-		  enum prxe_copy_dir dir, bool fault);
+		  enum prxe_copy_dir dir);
 int prxe_odp_fault(struct prxe_mr *mr, u64 pos, u64 len, bool write);
+void prxe_odp_hold(struct prxe_mr *mr);
+void prxe_odp_unhold(struct prxe_mr *mr);
 int prxe_odp_fill_res(struct sk_buff *msg, struct prxe_mr *mr);
 int prxe_odp_atomic(struct prxe_mr *mr, u64 pos, struct prxe_atomic *a);
 
 /*
  * prxe_sge_copy - copy @len bytes at byte @offset of the message an SGE
  * list describes.  Returns 0, -EMSGSIZE when the SGEs are too short,
- * -EACCES for a bad key, range or access right.  prxe_sge_copy_nofault()
- * does not fault ODP pages in: -EAGAIN and @miss at the first region with
- * a page not mirrored.
+ * -EACCES for a bad key, range or access right, or -EAGAIN with @miss at
+ * the first ODP region with a page not mirrored (what came before it is
+ * copied; copying all of it again later is harmless).
  */
 struct prxe_sge;
 int prxe_sge_copy(struct prxe_dev *prxe, struct ib_pd *pd,
 		  const struct prxe_sge *sge, u32 num_sge, u64 offset,
-		  void *buf, u32 len, enum prxe_copy_dir dir, int access);
-int prxe_sge_copy_nofault(struct prxe_dev *prxe, struct ib_pd *pd,
-			  const struct prxe_sge *sge, u32 num_sge, u64 offset,
-			  void *buf, u32 len, enum prxe_copy_dir dir,
-			  int access, struct prxe_mr_range *miss);
+		  void *buf, u32 len, enum prxe_copy_dir dir, int access,
+		  struct prxe_mr_range *miss);
 
 #endif /* PRXE_MR_H */

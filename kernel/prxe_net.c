@@ -120,7 +120,7 @@ static struct net_device *prxe_rcv_netdev(struct sk_buff *skb)
 /*
  * Check a packet the UDP layer handed over (skb->data at the UDP header,
  * skb->len the UDP length) and fill in prxe_pkt(skb).  Returns 0, or an
- * errno and in @why the counter of the drop (none for -ENOMEM).
+ * errno and in @why the counter of the drop.
  */
 static int prxe_rcv_parse(struct sk_buff *skb, enum prxe_counter *why)
 {
@@ -132,11 +132,11 @@ static int prxe_rcv_parse(struct sk_buff *skb, enum prxe_counter *why)
 	bool ipv6;
 	u8 pad;
 
-	*why = PRXE_CNT_RCVD_BAD_HDR;
-
 	/* Whole packet in the linear area: for the ICRC and the QP engines. */
+	*why = PRXE_CNT_RCVD_NOMEM;
 	if (skb_linearize(skb))
 		return -ENOMEM;
+	*why = PRXE_CNT_RCVD_BAD_HDR;
 
 	/* Plain IP headers (the ICRC covers them, options unsupported). */
 	if (skb->protocol == htons(ETH_P_IP) &&
@@ -180,7 +180,7 @@ static int prxe_rcv_parse(struct sk_buff *skb, enum prxe_counter *why)
 	pkt->se = prxe_bth_se(bth);
 	pkt->ipv6 = ipv6;
 	/* skb->cb held the IP layer's data until now: clear what it left. */
-	pkt->icrc_ok = 0;
+	pkt->accepted = 0;
 	pkt->paylen = paylen;
 	pkt->sport = ntohs(udph->source);
 	if (ipv6)
@@ -217,8 +217,7 @@ static void prxe_net_rcv(struct sk_buff *skb)
 	err = prxe_rcv_parse(skb, &why);
 	if (err) {
 		/* (A flipped bit may show as a bad header before the ICRC.) */
-		if (err != -ENOMEM)
-			prxe_counter_inc(prxe, why);
+		prxe_counter_inc(prxe, why);
 		kfree_skb(skb);
 	} else {
 		/* The ICRC is checked by whoever takes the packet. */

@@ -80,7 +80,7 @@ struct prxe_pkt {
 	u32				ack_req:1;
 	u32				se:1;	/* solicited event */
 	u32				ipv6:1;	/* else IPv4 */
-	u32				icrc_ok:1; /* checked (prxe_recv.c) */
+	u32				accepted:1; /* passed the task's checks (prxe_recv.c) */
 	u16				paylen;	/* payload bytes, pad excluded */
 	u16				sport;	/* source UDP port */
 };

@@ -16,10 +16,11 @@
  *     per 2 MiB, 8 bytes per page): 0 while the page is not mirrored, else
  *     its pfn with HMM_PFN_VALID and, if writable, HMM_PFN_WRITE;
  *   - or a reserved (empty) slot, which reads as "nothing mirrored".
- * Slots are only ever added before odp->lock is taken (they may need
- * memory) and only changed under it, never removed until the region goes:
- * so an entry read under odp->lock holds until the lock is dropped, and
- * filling an entry under the lock never allocates.
+ * Slots and leaves are allocated before odp->lock is taken (they may need
+ * memory) and changed under it; invalidation may free them (emptied
+ * leaves), which moves the notifier's sequence, so that a fill prepared
+ * before it is never stored.  An entry read under odp->lock holds until
+ * the lock is dropped.
  *
  * The HMM contract, as followed here:
  *   - to use a page: under odp->lock, a mirrored page (writable, to write)
@@ -27,27 +28,53 @@
  *     the same lock before it clears entries and lets the kernel go on;
  *   - to fill entries: mmu_interval_read_begin(), hmm_range_fault() into a
  *     private array, then under odp->lock mmu_interval_read_retry(); only
- *     if the sequence did not move are the entries stored (and the copy
- *     done, in the same locked section).  hmm_range_fault() takes no page
+ *     if the sequence did not move are the entries stored.
+ *     hmm_range_fault() takes no page
  *     references: the lock and the sequence are what keep a page (a DAX
  *     page of a file included) valid while it is copied.
  *
- * Context: prxe_odp_copy() may sleep (page faults, file I/O); the QP task
- * and the doorbell's system call call it under qp->mutex.  The responder
- * first copies without faulting and hands a fault to a worker, which
- * calls prxe_odp_fault() with no QP lock held (prxe_resp.c).
+ * Copies never fault: a page not mirrored (not writable, to write) is
+ * -EAGAIN, and a fault worker (prxe_fault.c) calls prxe_odp_fault() with
+ * no QP lock held, after which the data path copies again.  A page the
+ * device writes through the kernel mapping is marked dirty there and then,
+ * as the CPU's write through the PTE would have: HMM may hand out a
+ * writable PTE over a clean page (a swap-cache page after a read fault, a
+ * page after MADV_FREE), which reclaim would otherwise drop unwritten.
  *
- * Lock order: qp->mutex -> mmap_lock (read, in hmm_range_fault()), and
- * qp->mutex -> odp->lock -> the xarray's lock; never mmap_lock inside
- * odp->lock, and no memory allocation that may reclaim (and so call the
- * invalidate callback) under odp->lock.  The invalidate callback runs with
- * the mm's own locks held and takes only odp->lock.
+ * Faults and copies being apart, an invalidation storm could take the
+ * pages away between a worker's fault and the copy that waited for it,
+ * every time.  So a worker's successful fault holds invalidations of the
+ * region back for a moment (PRXE_ODP_HOLD_MS, prxe_odp_hold()), until
+ * the copy that asked for it is made (prxe_odp_unhold()): blockable
+ * invalidations wait for that, which keeps every request making progress;
+ * the copy still checks the mirror, so the hold only ever affects
+ * progress, never what is copied.
+ *
+ * Deregistration kills the mirror (prxe_odp_kill()): the notifier goes,
+ * the entries go, and a fault worker still running finds the region dead
+ * under odp->lock and stores nothing.  The structure itself (its lock, the
+ * mm it holds with mmgrab()) stays until the region's last reference.
+ *
+ * The mirror's memory (leaves, xarray nodes) is charged to the memory
+ * cgroup of the process that registered the region, also when a worker
+ * allocates it; leaves that invalidation empties are freed.
+ *
+ * Lock order (docs/ARCHITECTURE.md): mmap_lock (read, hmm_range_fault())
+ * is never taken under odp->lock, nor is memory allocated there that may
+ * reclaim (and so call the invalidate callback); odp->lock -> the
+ * xarray's lock.  The invalidate callback runs with the mm's own locks
+ * held and takes only odp->lock.
  */
+#include <linux/delay.h>
 #include <linux/hmm.h>
+#include <linux/jiffies.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 #include <rdma/rdma_netlink.h>
 
@@ -55,11 +82,21 @@
 #include "prxe_counters.h"
 #include "prxe_mr.h"
 
+/*
+ * How long invalidations wait, after a fault worker mirrored pages of the
+ * region, for the copy that asked for them (prxe_odp_hold()).
+ */
+#define PRXE_ODP_HOLD_MS	10
+
 /* Pages faulted at most per hmm_range_fault() call. */
 #define PRXE_ODP_FAULT_PAGES	16
 
-/* hmm_range_fault() answering -EBUSY (the range changed): tries at most. */
-#define PRXE_ODP_FAULT_TRIES	64
+/*
+ * hmm_range_fault() answering -EBUSY (the range changed under it): tried
+ * again as long as that goes on, with a short sleep after this many tries
+ * in a row so that an invalidation storm is not met with a busy loop.
+ */
+#define PRXE_ODP_BUSY_SPIN	64
 
 /* The mirror's blocks: one PMD's worth of address. */
 #define PRXE_ODP_BLOCK_SHIFT	PMD_SHIFT
@@ -77,11 +114,20 @@ struct prxe_odp_leaf {
 
 struct prxe_odp {
 	struct mmu_interval_notifier	notifier;
-	struct prxe_dev			*prxe;	/* for its counters */
+	struct prxe_dev			*prxe;	/* for its counters, while alive */
+	struct mm_struct		*mm;	/* mmgrab()bed until freed */
+	struct mem_cgroup		*memcg;	/* charged for the mirror */
 	struct mutex			lock;	/* the entries, copies vs invalidation */
 	struct xarray			blocks;	/* by address >> PMD_SHIFT */
 	unsigned long			start;	/* first page's user address */
 	unsigned long			end;	/* after the last page */
+	u64				first;	/* the region's first byte */
+	u64				last;	/* after its last byte */
+	/* Under lock: deregistered (nothing is stored or used any more). */
+	bool				dead;
+	/* Under lock: invalidations wait until then (jiffies), or unhold. */
+	unsigned long			hold_until;
+	wait_queue_head_t		hold_wq;
 	/* Under lock: what the mirror holds now (rdma resource show mr). */
 	unsigned long			nr_leaves;
 	unsigned long			nr_pmds;
@@ -103,6 +149,10 @@ static bool prxe_odp_is_pmd(const void *entry)
 	return xa_is_value(entry);
 }
 
+/*
+ * Under odp->lock: forget block @b's entries for [@first, @last); a leaf
+ * left empty is freed with its slot.
+ */
 static void prxe_odp_invalidate_block(struct prxe_odp *odp, unsigned long b,
 				      void *entry, unsigned long first,
 				      unsigned long last, bool *dropped)
@@ -110,9 +160,11 @@ static void prxe_odp_invalidate_block(struct prxe_odp *odp, unsigned long b,
 	struct prxe_odp_leaf *leaf = entry;
 	unsigned long base = b << PRXE_ODP_BLOCK_SHIFT, i, n;
 
+	lockdep_assert_held(&odp->lock);
+	if (xa_is_zero(entry))
+		return;
 	if (prxe_odp_is_pmd(entry)) {
-		/* The slot stays (reserved): clearing it must not allocate. */
-		xa_cmpxchg(&odp->blocks, b, entry, XA_ZERO_ENTRY, GFP_NOWAIT);
+		xa_erase(&odp->blocks, b);
 		odp->nr_pmds--;
 		*dropped = true;
 		return;
@@ -123,6 +175,11 @@ static void prxe_odp_invalidate_block(struct prxe_odp *odp, unsigned long b,
 	for (n = (last - first) >> PAGE_SHIFT; n; n--, i++) {
 		*dropped |= leaf->pfns[i] != 0;
 		leaf->pfns[i] = 0;
+	}
+	if (!memchr_inv(leaf->pfns, 0, sizeof(leaf->pfns))) {
+		xa_erase(&odp->blocks, b);
+		kfree(leaf);
+		odp->nr_leaves--;
 	}
 }
 
@@ -135,10 +192,22 @@ static bool prxe_odp_invalidate(struct mmu_interval_notifier *mni,
 	bool dropped = false;
 	void *entry;
 
-	if (mmu_notifier_range_blockable(range))
+	if (mmu_notifier_range_blockable(range)) {
 		mutex_lock(&odp->lock);
-	else if (!mutex_trylock(&odp->lock))
+		/* A copy that waited for a fault goes first (bounded). */
+		while (time_before(jiffies, odp->hold_until)) {
+			long left = odp->hold_until - jiffies;
+
+			mutex_unlock(&odp->lock);
+			wait_event_timeout(odp->hold_wq,
+					   !time_before(jiffies,
+							READ_ONCE(odp->hold_until)),
+					   left);
+			mutex_lock(&odp->lock);
+		}
+	} else if (!mutex_trylock(&odp->lock)) {
 		return false;
+	}
 
 	mmu_interval_set_seq(mni, cur_seq);
 	/* The notifier only calls for ranges that meet the region. */
@@ -186,14 +255,17 @@ int prxe_odp_init(struct prxe_mr *mr, struct prxe_dev *prxe, u64 start,
 	    check_add_overflow(end, PAGE_SIZE - 1, &end))
 		return -EINVAL;
 
-	odp = kzalloc(sizeof(*odp), GFP_KERNEL);
+	odp = kzalloc(sizeof(*odp), GFP_KERNEL_ACCOUNT);
 	if (!odp)
 		return -ENOMEM;
 	odp->prxe = prxe;
 	odp->start = start & PAGE_MASK;
 	odp->end = end & PAGE_MASK;
+	odp->first = start;
+	odp->last = start + length;
 	mutex_init(&odp->lock);
-	xa_init(&odp->blocks);
+	init_waitqueue_head(&odp->hold_wq);
+	xa_init_flags(&odp->blocks, XA_FLAGS_ACCOUNT);
 	err = mmu_interval_notifier_insert(&odp->notifier, current->mm,
 					   odp->start, odp->end - odp->start,
 					   &prxe_odp_ops);
@@ -201,13 +273,20 @@ int prxe_odp_init(struct prxe_mr *mr, struct prxe_dev *prxe, u64 start,
 		kfree(odp);
 		return err;
 	}
+	odp->mm = current->mm;
+	mmgrab(odp->mm);
+	odp->memcg = get_mem_cgroup_from_mm(odp->mm);
 	mr->odp = odp;
 	mr->first_offset = offset_in_page(start);
 	return 0;
 }
 
-/* After the data path let go of @mr (prxe_dereg_mr()). */
-void prxe_odp_release(struct prxe_mr *mr)
+/*
+ * At deregistration, once no copy is in progress: no invalidation calls
+ * any more, nothing mirrored, and a fault worker still running stores
+ * nothing (it finds the region dead under the lock).
+ */
+void prxe_odp_kill(struct prxe_mr *mr)
 {
 	struct prxe_odp *odp = mr->odp;
 	unsigned long b;
@@ -215,12 +294,43 @@ void prxe_odp_release(struct prxe_mr *mr)
 
 	/* Waits for an invalidation in progress. */
 	mmu_interval_notifier_remove(&odp->notifier);
+	mutex_lock(&odp->lock);
+	odp->dead = true;
 	xa_for_each(&odp->blocks, b, entry)
 		if (!prxe_odp_is_pmd(entry))
 			kfree(entry);
 	xa_destroy(&odp->blocks);
+	odp->nr_leaves = 0;
+	odp->nr_pmds = 0;
+	mutex_unlock(&odp->lock);
+}
+
+/* With the region's last reference (prxe_mr_put()), after prxe_odp_kill(). */
+void prxe_odp_free(struct prxe_mr *mr)
+{
+	struct prxe_odp *odp = mr->odp;
+
+	/* Slots a fault worker reserved after prxe_odp_kill(). */
+	xa_destroy(&odp->blocks);
+	mem_cgroup_put(odp->memcg);
+	if (odp->mm)
+		mmdrop(odp->mm);
 	kfree(odp);
 	mr->odp = NULL;
+}
+
+/*
+ * Does [@pos, @pos + @len) (from the start of the region's first page,
+ * @len > 0) lie inside the region?  In 64-bit arithmetic that cannot wrap:
+ * the mirror's own check, whatever its callers checked.
+ */
+static bool prxe_odp_in_region(const struct prxe_odp *odp, u64 pos, u64 len)
+{
+	u64 addr;
+
+	if (check_add_overflow((u64)odp->start, pos, &addr))
+		return false;
+	return addr >= odp->first && len <= odp->last - addr;
 }
 
 /*
@@ -232,7 +342,7 @@ static struct page *prxe_odp_entry_page(void *entry, unsigned long addr,
 {
 	unsigned long pfn;
 
-	if (!entry)
+	if (!entry || xa_is_zero(entry))
 		return NULL;
 	if (prxe_odp_is_pmd(entry)) {
 		pfn = xa_to_value(entry);
@@ -250,6 +360,7 @@ static struct page *prxe_odp_entry_page(void *entry, unsigned long addr,
 /* The pages of one piece of a copy, gathered under odp->lock. */
 struct prxe_odp_pages {
 	unsigned long	first;		/* page index of page[0] in the region */
+	unsigned long	n;
 	struct page	*page[PRXE_ODP_FAULT_PAGES];
 };
 
@@ -264,7 +375,9 @@ static bool prxe_odp_gather(struct prxe_odp *odp, unsigned long addr,
 	unsigned long b = prxe_odp_block(addr), i;
 	void *entry = xa_load(&odp->blocks, b);
 
+	lockdep_assert_held(&odp->lock);
 	pg->first = (addr - odp->start) >> PAGE_SHIFT;
+	pg->n = n;
 	for (i = 0; i < n; i++, addr += PAGE_SIZE) {
 		if (prxe_odp_block(addr) != b) {
 			b = prxe_odp_block(addr);
@@ -283,6 +396,94 @@ static struct page *prxe_odp_page(const void *ctx, unsigned long idx)
 	const struct prxe_odp_pages *pg = ctx;
 
 	return pg->page[idx - pg->first];
+}
+
+/*
+ * The device wrote the gathered pages through the kernel mapping: as the
+ * CPU's write through the PTE would have, that dirties them.  Under
+ * odp->lock with the pages mirrored, so their PTEs still map them (the
+ * invalidation that precedes an unmap waits for the lock), which keeps
+ * truncation away as the page table lock does for zap_pte_range().
+ */
+static void prxe_odp_pages_written(const struct prxe_odp_pages *pg)
+{
+	unsigned long i;
+
+	for (i = 0; i < pg->n; i++) {
+		struct folio *folio = page_folio(pg->page[i]);
+
+		if (!folio_test_dirty(folio))
+			folio_mark_dirty(folio);
+	}
+}
+
+/*
+ * The @n pages from @addr (n <= PRXE_ODP_FAULT_PAGES), writable if @write,
+ * into @pg: 0 with odp->lock held (the pages stay valid until it is
+ * dropped), -EAGAIN when some are not mirrored so, -EACCES when the region
+ * is dead.
+ */
+static int prxe_odp_pages_lock(struct prxe_odp *odp, unsigned long addr,
+			       unsigned long n, bool write,
+			       struct prxe_odp_pages *pg)
+{
+	int err;
+
+	mutex_lock(&odp->lock);
+	if (odp->dead)
+		err = -EACCES;
+	else if (prxe_odp_gather(odp, addr, n, write, pg))
+		return 0;
+	else
+		err = -EAGAIN;
+	mutex_unlock(&odp->lock);
+	return err;
+}
+
+/**
+ * prxe_odp_copy() - copy to or from an ODP memory region, without faulting
+ * @mr: the region
+ * @pos: byte offset from the start of the region's first page
+ * @buf: the kernel buffer
+ * @len: bytes, > 0; [@pos, @pos + @len) must be inside the region
+ * @dir: PRXE_TO_MR (writes the region, dirtying its pages) or PRXE_FROM_MR
+ *
+ * A few pages at a time, each piece under odp->lock.  What came before a
+ * page not mirrored is copied.
+ *
+ * Context: takes odp->lock; never faults.
+ * Return: 0, -EAGAIN if a page is not mirrored (not writable, to write),
+ * -EACCES if the range is not inside the region or the region is dead.
+ */
+int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
+		  enum prxe_copy_dir dir)
+{
+	struct prxe_odp *odp = mr->odp;
+	bool write = dir == PRXE_TO_MR;
+	struct prxe_odp_pages pg;
+
+	if (!prxe_odp_in_region(odp, pos, len))
+		return -EACCES;
+	while (len) {
+		unsigned long addr = odp->start + (pos & PAGE_MASK);
+		u64 chunk = min_t(u64, len, (u64)PRXE_ODP_FAULT_PAGES * PAGE_SIZE -
+				  offset_in_page(pos));
+		unsigned long n = (offset_in_page(pos) + chunk + PAGE_SIZE - 1) >>
+				  PAGE_SHIFT;
+		int err;
+
+		err = prxe_odp_pages_lock(odp, addr, n, write, &pg);
+		if (err)
+			return err;
+		prxe_pages_copy(prxe_odp_page, &pg, pos, buf, chunk, dir);
+		if (write)
+			prxe_odp_pages_written(&pg);
+		mutex_unlock(&odp->lock);
+		buf += chunk;
+		pos += chunk;
+		len -= chunk;
+	}
+	return 0;
 }
 
 /* Is the page of HMM pfn word @pfn mapped as (part of) a whole PMD? */
@@ -305,7 +506,8 @@ struct prxe_odp_fill {
 
 /*
  * Before taking odp->lock: a slot for each block of @fill, and a leaf for
- * each block mapped page by page that has none yet.
+ * each block mapped page by page that has none yet.  Charged to the
+ * region's memory cgroup (the caller's active one).
  */
 static int prxe_odp_fill_prepare(struct prxe_odp *odp,
 				 struct prxe_odp_fill *fill)
@@ -318,13 +520,14 @@ static int prxe_odp_fill_prepare(struct prxe_odp *odp,
 			prxe_odp_block_page(fill->addr + (i << PAGE_SHIFT)));
 		void *entry = xa_load(&odp->blocks, b);
 
-		err = xa_reserve(&odp->blocks, b, GFP_KERNEL);
+		err = xa_reserve(&odp->blocks, b, GFP_KERNEL_ACCOUNT);
 		if (err)
 			return err;
 		if (!prxe_odp_pfn_is_pmd(fill->pfns[i]) &&
-		    (!entry || prxe_odp_is_pmd(entry)) && !fill->leaf[k]) {
+		    (!entry || xa_is_zero(entry) || prxe_odp_is_pmd(entry)) &&
+		    !fill->leaf[k]) {
 			fill->leaf[k] = kzalloc(sizeof(*fill->leaf[k]),
-						GFP_KERNEL);
+						GFP_KERNEL_ACCOUNT);
 			if (!fill->leaf[k])
 				return -ENOMEM;
 		}
@@ -337,8 +540,8 @@ static int prxe_odp_fill_prepare(struct prxe_odp *odp,
 
 /*
  * Under odp->lock, the sequence checked: store @fill's pages.  Returns
- * false if a block needs a leaf prxe_odp_fill_prepare() did not allocate
- * (the mirror changed meanwhile): then prepare again.
+ * false if a block needs a leaf or a slot prxe_odp_fill_prepare() did not
+ * provide (the mirror changed meanwhile): then prepare again.
  */
 static bool prxe_odp_fill_store(struct prxe_odp *odp,
 				struct prxe_odp_fill *fill)
@@ -346,6 +549,7 @@ static bool prxe_odp_fill_store(struct prxe_odp *odp,
 	unsigned long b = prxe_odp_block(fill->addr), i = 0;
 	int k = 0;
 
+	lockdep_assert_held(&odp->lock);
 	while (i < fill->n) {
 		unsigned long addr = fill->addr + (i << PAGE_SHIFT);
 		unsigned long in_block = min(fill->n - i, PRXE_ODP_BLOCK_PAGES -
@@ -361,7 +565,7 @@ static bool prxe_odp_fill_store(struct prxe_odp *odp,
 			pfn = pfn << PRXE_ODP_PMD_PFN_SHIFT |
 			      (fill->pfns[i] & HMM_PFN_WRITE ?
 			       PRXE_ODP_PMD_WRITE : 0);
-			/* Over an existing slot: allocates nothing. */
+			/* Over the slot prepared: allocates nothing. */
 			old = xa_store(&odp->blocks, b, xa_mk_value(pfn),
 				       GFP_NOWAIT);
 			if (xa_is_err(old))
@@ -378,7 +582,7 @@ static bool prxe_odp_fill_store(struct prxe_odp *odp,
 			prxe_counter_inc(odp->prxe, PRXE_CNT_ODP_PMD_MAPPINGS);
 		} else {
 			leaf = entry;
-			if (!leaf || prxe_odp_is_pmd(entry)) {
+			if (!leaf || xa_is_zero(entry) || prxe_odp_is_pmd(entry)) {
 				leaf = fill->leaf[k];
 				if (!leaf)
 					return false;
@@ -403,16 +607,16 @@ static bool prxe_odp_fill_store(struct prxe_odp *odp,
 }
 
 /*
- * Fault the @n pages from @addr in (n <= PRXE_ODP_FAULT_PAGES) and, if the
- * mapping did not change meanwhile, mirror them and return with odp->lock
- * held.  Returns 0, or -EFAULT when a page cannot be had with that access
- * (no mapping, no permission, the process gone), or another errno.
+ * Fault the @n pages from @addr in (n <= PRXE_ODP_FAULT_PAGES) and mirror
+ * them, tried again for as long as the mapping changes under the fault.
+ * Returns 0, -EFAULT when a page cannot be had with that access (no
+ * mapping, no permission, the process gone), -EACCES when the region died
+ * meanwhile, or -ENOMEM.
  */
-static int prxe_odp_fault_lock(struct prxe_odp *odp, unsigned long addr,
-			       unsigned long n, bool write)
+static int prxe_odp_fault_pages(struct prxe_odp *odp, unsigned long addr,
+				unsigned long n, bool write)
 {
 	unsigned long pfns[PRXE_ODP_FAULT_PAGES];
-	struct mm_struct *mm = odp->notifier.mm;
 	struct hmm_range range = {
 		.notifier = &odp->notifier,
 		.start = addr,
@@ -422,79 +626,76 @@ static int prxe_odp_fault_lock(struct prxe_odp *odp, unsigned long addr,
 				 (write ? HMM_PFN_REQ_WRITE : 0),
 	};
 	struct prxe_odp_fill fill = { .addr = addr, .n = n, .pfns = pfns };
-	int tries, err = -EBUSY;
+	struct mem_cgroup *old_memcg;
+	unsigned int busy = 0;
+	int err;
 
 	/* The process may be exiting: then there is nothing to mirror. */
-	if (!mmget_not_zero(mm))
+	if (!mmget_not_zero(odp->mm))
 		return -EFAULT;
-	for (tries = 0; tries < PRXE_ODP_FAULT_TRIES; tries++) {
+	old_memcg = set_active_memcg(odp->memcg);
+	for (;;) {
+		if (READ_ONCE(odp->dead)) {
+			err = -EACCES;
+			break;
+		}
 		range.notifier_seq = mmu_interval_read_begin(&odp->notifier);
-		mmap_read_lock(mm);
+		mmap_read_lock(odp->mm);
 		err = hmm_range_fault(&range);
-		mmap_read_unlock(mm);
-		if (err == -EBUSY)
-			continue;
+		mmap_read_unlock(odp->mm);
 		if (!err)
 			err = prxe_odp_fill_prepare(odp, &fill);
-		if (err)
-			break;
-
-		mutex_lock(&odp->lock);
-		if (mmu_interval_read_retry(&odp->notifier,
-					    range.notifier_seq) ||
-		    !prxe_odp_fill_store(odp, &fill)) {
+		if (!err) {
+			mutex_lock(&odp->lock);
+			if (odp->dead)
+				err = -EACCES;
+			else if (mmu_interval_read_retry(&odp->notifier,
+							 range.notifier_seq) ||
+				 !prxe_odp_fill_store(odp, &fill))
+				err = -EBUSY;
 			mutex_unlock(&odp->lock);
-			err = -EBUSY;
-			continue;
 		}
-		break;
+		if (err != -EBUSY)
+			break;
+		/* The range changed meanwhile: again, not an error. */
+		if (++busy % PRXE_ODP_BUSY_SPIN == 0)
+			usleep_range(100, 200);
+		else
+			cond_resched();
 	}
-	mmput(mm);
+	set_active_memcg(old_memcg);
+	mmput(odp->mm);
 	kfree(fill.leaf[0]);
 	kfree(fill.leaf[1]);
 	/* -EFAULT, -EPERM (write to a read-only mapping), -ENOMEM, ... */
-	return err == -EPERM || err == -EBUSY ? -EFAULT : err;
+	return err == -EPERM ? -EFAULT : err;
 }
 
-/*
- * The @n pages from @addr (n <= PRXE_ODP_FAULT_PAGES), writable if @write,
- * into @pg, faulted in first (if @fault) when they are not all mirrored
- * so; returns 0 with odp->lock held (the pages stay valid until it is
- * dropped), -EAGAIN without @fault when some are not mirrored, or the
- * errno of prxe_odp_fault_lock() (without the lock).
+/**
+ * prxe_odp_fault() - fault the pages of a range of an ODP region in
+ * @mr: the region
+ * @pos: byte offset from the start of the region's first page
+ * @len: bytes, > 0; [@pos, @pos + @len) must be inside the region
+ * @write: writable
+ *
+ * Pages already mirrored so are skipped.  They may be invalidated again
+ * right after: the copy that follows still checks.
+ *
+ * Context: a fault worker, no lock held; may sleep for as long as the
+ * faults take (file I/O, reclaim).  Gives up between pieces once the
+ * region is dead.
+ * Return: 0, -EFAULT if some page cannot be had (unmapped, beyond the end
+ * of a file, not writable), -EACCES (outside the region, or dead), or
+ * -ENOMEM.
  */
-static int prxe_odp_pages_lock(struct prxe_odp *odp, unsigned long addr,
-			       unsigned long n, bool write, bool fault,
-			       struct prxe_odp_pages *pg)
-{
-	int err;
-
-	mutex_lock(&odp->lock);
-	if (prxe_odp_gather(odp, addr, n, write, pg))
-		return 0;
-	mutex_unlock(&odp->lock);
-	if (!fault)
-		return -EAGAIN;
-	err = prxe_odp_fault_lock(odp, addr, n, write);
-	if (err)
-		return err;
-	/* Just stored under this lock: all there. */
-	if (prxe_odp_gather(odp, addr, n, write, pg))
-		return 0;
-	mutex_unlock(&odp->lock);
-	return -EFAULT;
-}
-
-/*
- * [@pos, @pos + @len) of @mr, a few pages at a time: copied to or from
- * @buf, or with @buf NULL only made present (writable if @write).
- */
-static int prxe_odp_access(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
-			   bool write, bool fault)
+int prxe_odp_fault(struct prxe_mr *mr, u64 pos, u64 len, bool write)
 {
 	struct prxe_odp *odp = mr->odp;
 	struct prxe_odp_pages pg;
 
+	might_sleep();
+	if (!prxe_odp_in_region(odp, pos, len))
+		return -EACCES;
 	while (len) {
 		unsigned long addr = odp->start + (pos & PAGE_MASK);
 		u64 chunk = min_t(u64, len, (u64)PRXE_ODP_FAULT_PAGES * PAGE_SIZE -
@@ -503,15 +704,13 @@ static int prxe_odp_access(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 				  PAGE_SHIFT;
 		int err;
 
-		err = prxe_odp_pages_lock(odp, addr, n, write, fault, &pg);
+		err = prxe_odp_pages_lock(odp, addr, n, write, &pg);
+		if (!err)
+			mutex_unlock(&odp->lock);
+		else if (err == -EAGAIN)
+			err = prxe_odp_fault_pages(odp, addr, n, write);
 		if (err)
 			return err;
-		if (buf) {
-			prxe_pages_copy(prxe_odp_page, &pg, pos, buf, chunk,
-					write ? PRXE_TO_MR : PRXE_FROM_MR);
-			buf += chunk;
-		}
-		mutex_unlock(&odp->lock);
 		pos += chunk;
 		len -= chunk;
 	}
@@ -519,43 +718,32 @@ static int prxe_odp_access(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 }
 
 /**
- * prxe_odp_copy() - copy to or from an ODP memory region
- * @mr: the region; [@pos, @pos + @len) is inside it (prxe_mr_check())
- * @pos: byte offset from the start of the region's first page
- * @buf: the kernel buffer
- * @len: bytes
- * @dir: PRXE_TO_MR (writes the region) or PRXE_FROM_MR
- * @fault: fault in pages not mirrored, a few at a time; else stop at the
- *	first (what came before it is copied)
+ * prxe_odp_hold() - keep what a fault mirrored for the copy that waits
+ * @mr: the region a fault worker has just faulted pages of
  *
- * Context: may sleep (with @fault for as long as the fault takes: file
- * I/O, memory reclaim).
- * Return: 0, -EAGAIN (without @fault) if a page is not mirrored, -EFAULT
- * if some page cannot be had (unmapped, beyond the end of a file, not
- * writable), or -ENOMEM.
+ * Blockable invalidations of the region wait PRXE_ODP_HOLD_MS at most,
+ * or until prxe_odp_unhold(), so that the copy the fault was for finds
+ * the pages there even under an invalidation storm.
  */
-int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
-		  enum prxe_copy_dir dir, bool fault)
+void prxe_odp_hold(struct prxe_mr *mr)
 {
-	return prxe_odp_access(mr, pos, buf, len, dir == PRXE_TO_MR, fault);
+	struct prxe_odp *odp = mr->odp;
+
+	mutex_lock(&odp->lock);
+	if (!odp->dead)
+		odp->hold_until = jiffies + msecs_to_jiffies(PRXE_ODP_HOLD_MS);
+	mutex_unlock(&odp->lock);
 }
 
-/**
- * prxe_odp_fault() - fault the pages of a range of an ODP region in
- * @mr: the region; [@pos, @pos + @len) is inside it
- * @pos: byte offset from the start of the region's first page
- * @len: bytes
- * @write: writable
- *
- * The pages may be invalidated again right after: a copy that follows
- * still checks.
- *
- * Context: may sleep, for as long as the faults take.
- * Return: 0, or as prxe_odp_copy() with @fault.
- */
-int prxe_odp_fault(struct prxe_mr *mr, u64 pos, u64 len, bool write)
+/* The copy a fault held pages for is made: invalidations go on. */
+void prxe_odp_unhold(struct prxe_mr *mr)
 {
-	return prxe_odp_access(mr, pos, NULL, len, write, true);
+	struct prxe_odp *odp = mr->odp;
+
+	mutex_lock(&odp->lock);
+	odp->hold_until = jiffies;
+	mutex_unlock(&odp->lock);
+	wake_up_all(&odp->hold_wq);
 }
 
 /**
@@ -564,11 +752,12 @@ int prxe_odp_fault(struct prxe_mr *mr, u64 pos, u64 len, bool write)
  * @pos: byte offset from the start of the region's first page
  * @a: the operation; its original value is returned in it
  *
- * The page is faulted in writable if it is not mirrored so; the atomic is
- * done under odp->lock, so not on a page the kernel took away.
+ * Done under odp->lock on a page mirrored writable, so not on a page the
+ * kernel took away; the page is dirtied.
  *
- * Context: may sleep.
- * Return: 0, or -EFAULT if the page cannot be had writable, or -ENOMEM.
+ * Context: takes odp->lock; never faults.
+ * Return: 0, -EAGAIN if the page is not mirrored writable, -EACCES as
+ * prxe_odp_copy().
  */
 int prxe_odp_atomic(struct prxe_mr *mr, u64 pos, struct prxe_atomic *a)
 {
@@ -576,11 +765,14 @@ int prxe_odp_atomic(struct prxe_mr *mr, u64 pos, struct prxe_atomic *a)
 	struct prxe_odp_pages pg;
 	int err;
 
+	if (!prxe_odp_in_region(odp, pos, sizeof(u64)))
+		return -EACCES;
 	err = prxe_odp_pages_lock(odp, odp->start + (pos & PAGE_MASK), 1, true,
-				  true, &pg);
+				  &pg);
 	if (err)
 		return err;
 	prxe_page_atomic(pg.page[0], offset_in_page(pos), a);
+	prxe_odp_pages_written(&pg);
 	mutex_unlock(&odp->lock);
 	return 0;
 }

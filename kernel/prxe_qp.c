@@ -4,10 +4,8 @@
  * query, destroy, and the doorbells (user QPs) or posting (kernel QPs).
  *
  * Locking: qp->mutex guards the QP's state, attributes and engines (see
- * prxe_qp.h).  Lock order: qp->mutex -> cq->lock, qp->mutex -> srq->lock
- * (giving an SRQ's WQE back on reset).  A kernel QP's kpost_lock is taken
- * alone (prxe_kverbs.c).  The QP table
- * (prxe->qps) is an xarray read under RCU by the receive path.
+ * prxe_qp.h; lock order: docs/ARCHITECTURE.md).  The QP table (prxe->qps)
+ * is an xarray read under RCU by the receive path.
  */
 #include <linux/log2.h>
 #include <rdma/restrack.h>
@@ -113,9 +111,10 @@ static int prxe_qp_init_queues(struct prxe_qp *qp, struct ib_qp_init_attr *init,
 	qp->max_inline = min_t(u32, space, PRXE_MAX_INLINE_DATA);
 	qp->max_recv_sge = recv_sge;
 	qp->swqe_size = ALIGN(sizeof(struct prxe_swqe) + space, 8);
-	qp->swqes = kvcalloc(qp->sq.num_entries, qp->swqe_size, GFP_KERNEL);
+	qp->swqes = kvcalloc(qp->sq.num_entries, qp->swqe_size,
+			     GFP_KERNEL_ACCOUNT);
 	qp->resp.rwqe = kzalloc(struct_size(qp->resp.rwqe, sge, recv_sge),
-				GFP_KERNEL);
+				GFP_KERNEL_ACCOUNT);
 	if (!qp->swqes || !qp->resp.rwqe) {
 		err = -ENOMEM;
 		goto err_rq;
@@ -174,13 +173,15 @@ int prxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	skb_queue_head_init(&qp->req_pkts);
 	skb_queue_head_init(&qp->rsp_pkts);
 	INIT_WORK(&qp->task, prxe_qp_task);
-	prxe_resp_init(qp);
 	timer_setup(&qp->retrans_timer, prxe_retrans_timer_fn, 0);
 	timer_setup(&qp->rnr_timer, prxe_rnr_timer_fn, 0);
 
-	err = dst_cache_init(&qp->route, GFP_KERNEL);
+	err = prxe_qp_fault_init(qp);
 	if (err)
 		return err;
+	err = dst_cache_init(&qp->route, GFP_KERNEL);
+	if (err)
+		goto err_fault;
 	err = prxe_qp_init_queues(qp, init, uctx, &resp);
 	if (err)
 		goto err_route;
@@ -214,6 +215,8 @@ err_queues:
 	prxe_ring_cleanup(&qp->sq);
 err_route:
 	dst_cache_destroy(&qp->route);
+err_fault:
+	prxe_qp_fault_release(qp);
 	return err;
 }
 
@@ -274,8 +277,8 @@ static void prxe_qp_reset(struct prxe_qp *qp)
 	qp->resp.msn = 0;
 	memset(qp->resp.atomics, 0, sizeof(qp->resp.atomics));
 	qp->resp.atomic_next = 0;
-	skb_queue_purge(&qp->req_pkts);
-	skb_queue_purge(&qp->rsp_pkts);
+	prxe_qp_pkts_discard(qp, &qp->req_pkts);
+	prxe_qp_pkts_discard(qp, &qp->rsp_pkts);
 	qp->av_valid = false;
 }
 
@@ -353,8 +356,10 @@ int prxe_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	if (mask & IB_QP_EN_SQD_ASYNC_NOTIFY)
 		qp->sqd_notify = attr->en_sqd_async_notify;
 
-	if (new == IB_QPS_RESET)
+	if (new == IB_QPS_RESET) {
 		prxe_qp_reset(qp);
+		prxe_qp_fault_reset(qp);
+	}
 	/* To SQD: the task drains the send queue and says when (SQ_DRAINED). */
 	if (new == IB_QPS_SQD && cur != IB_QPS_SQD)
 		qp->sq_drained = false;
@@ -466,8 +471,9 @@ int prxe_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	mutex_unlock(&qp->mutex);
 	timer_shutdown_sync(&qp->retrans_timer);
 	timer_shutdown_sync(&qp->rnr_timer);
+	/* A fault worker must not schedule the task from now on. */
+	prxe_qp_fault_release(qp);
 	cancel_work_sync(&qp->task);
-	prxe_resp_fault_cancel(qp);
 
 	prxe_qp_reset(qp);
 	kvfree(qp->swqes);

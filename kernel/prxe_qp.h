@@ -25,6 +25,7 @@
 #include "prxe_srq.h"
 
 struct prxe_cq;
+struct prxe_fault;
 
 /*
  * The kernel's copy of a send work request while it is in flight: taken
@@ -87,6 +88,7 @@ struct prxe_comp_state {
 	u8			retry_left;
 	u8			rnr_retry_left;
 	bool			rnr_wait;	/* requester paused by RNR NAK */
+	bool			fault_wait;	/* a response waits for a local fault */
 	unsigned long		events;
 };
 
@@ -123,19 +125,6 @@ struct prxe_resp_atomic {
  */
 #define PRXE_RESP_ATOMICS	PRXE_MAX_RD_ATOMIC
 
-/*
- * A page fault of an ODP region the responder handed to a worker, so that
- * a slow one (file I/O, reclaim) does not hold up the QP: when it takes
- * longer than the responder waits, the request is RNR NAKed, and the
- * requester's retry finds the pages there (prxe_resp_fault()).
- */
-struct prxe_resp_fault {
-	struct work_struct	work;
-	struct completion	done;
-	struct prxe_mr_range	range;		/* the worker puts its reference */
-	bool			busy;		/* queued or running, until seen done */
-};
-
 struct prxe_resp_state {
 	u32			epsn;		/* expected PSN */
 	u32			msn;		/* messages completed */
@@ -143,7 +132,7 @@ struct prxe_resp_state {
 	bool			ack_pending;	/* ACK of ack_psn to send */
 	u32			ack_psn;
 	u8			in_msg;		/* 0, or 'S' / 'W' in a multi-packet SEND / WRITE */
-	u32			offset;		/* bytes placed in the current message */
+	u64			offset;		/* bytes placed in the current message */
 	u32			length;		/* of the current WRITE (RETH) */
 	u64			va;		/* of the current WRITE */
 	struct prxe_mr		*mr;		/* of the current WRITE */
@@ -152,7 +141,6 @@ struct prxe_resp_state {
 	struct prxe_resp_read	read;		/* responses being sent */
 	struct prxe_resp_atomic	atomics[PRXE_RESP_ATOMICS];
 	u32			atomic_next;	/* slot of the next one */
-	struct prxe_resp_fault	fault;
 };
 
 struct prxe_qp {
@@ -207,6 +195,8 @@ struct prxe_qp {
 	struct prxe_req_state	req;
 	struct prxe_comp_state	comp;
 	struct prxe_resp_state	resp;
+	/* ODP faults of the engines, done by a worker (prxe_fault.c). */
+	struct prxe_fault	*fault;
 };
 
 static inline struct prxe_qp *to_prxe_qp(struct ib_qp *ibqp)
@@ -284,6 +274,36 @@ int prxe_kpost_send(struct prxe_qp *qp, const struct ib_send_wr *wr,
 int prxe_kpost_recv(struct prxe_qp *qp, const struct ib_recv_wr *wr,
 		    const struct ib_recv_wr **bad_wr);
 
+/*
+ * A copy an engine makes (prxe_qp_copy()): @len bytes to or from @buf,
+ * at @iova of the region @mr, or at @offset of the message the SGE list
+ * @sge describes (regions of @pd with @access); or, with @atomic, that
+ * 8-byte atomic at @iova of @mr.  @ahead: bytes after the copy that an
+ * ODP fault should bring in too (the rest of the message).
+ */
+struct prxe_copy {
+	struct prxe_mr		*mr;
+	u64			iova;
+	struct prxe_atomic	*atomic;
+	const struct prxe_sge	*sge;
+	u32			num_sge;
+	struct ib_pd		*pd;
+	int			access;
+	u64			offset;
+	void			*buf;
+	u32			len;
+	enum prxe_copy_dir	dir;
+	u64			ahead;
+};
+
+/* prxe_fault.c: the engines' copies, and their ODP faults in a worker */
+int prxe_fault_init(void);
+void prxe_fault_exit(void);
+int prxe_qp_fault_init(struct prxe_qp *qp);
+void prxe_qp_fault_reset(struct prxe_qp *qp);
+void prxe_qp_fault_release(struct prxe_qp *qp);
+int prxe_qp_copy(struct prxe_qp *qp, const struct prxe_copy *c);
+
 /* prxe_qp_task.c */
 int prxe_task_init(void);
 void prxe_task_exit(void);
@@ -307,10 +327,9 @@ struct sk_buff *prxe_qp_pkt_new(struct prxe_qp *qp, u8 opcode, u32 paylen,
 				struct prxe_bth **bthp);
 void prxe_qp_pkt_send(struct prxe_qp *qp, struct sk_buff *skb);
 /* prxe_recv.c */
-struct sk_buff *prxe_qp_pkt_dequeue(struct prxe_qp *qp,
-				    struct sk_buff_head *queue);
 struct sk_buff *prxe_qp_pkt_peek(struct prxe_qp *qp,
 				 struct sk_buff_head *queue);
+void prxe_qp_pkts_discard(struct prxe_qp *qp, struct sk_buff_head *queue);
 
 /* prxe_req.c, prxe_comp.c, prxe_resp.c: one step of each engine */
 bool prxe_req_run(struct prxe_qp *qp);
@@ -325,8 +344,6 @@ void prxe_resp_complete_rwqe(struct prxe_qp *qp, struct prxe_cqe *cqe,
 			     bool solicited);
 int prxe_swqe_load(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe);
 void prxe_resp_release(struct prxe_qp *qp);
-void prxe_resp_init(struct prxe_qp *qp);
-void prxe_resp_fault_cancel(struct prxe_qp *qp);
 void prxe_retrans_timer_fn(struct timer_list *t);
 void prxe_rnr_timer_fn(struct timer_list *t);
 

@@ -10,9 +10,8 @@
  * (prxe_qp_doorbell()).  The receive softirq, timers and modify_qp only
  * schedule the task.
  *
- * Lock order: qp->mutex -> cq->lock, qp->mutex -> srq->lock (prxe_srq.c),
- * and qp->mutex -> the packet queue locks (prxe_recv.c).  Event handlers
- * are called under qp->mutex only.
+ * Each engine asserts qp->mutex where it is entered; the lock order is in
+ * docs/ARCHITECTURE.md.  Event handlers are called under qp->mutex only.
  */
 #include "prxe.h"
 #include "prxe_cq.h"
@@ -183,8 +182,8 @@ static void prxe_qp_flush(struct prxe_qp *qp)
 
 	del_timer(&qp->retrans_timer);
 	del_timer(&qp->rnr_timer);
-	skb_queue_purge(&qp->req_pkts);
-	skb_queue_purge(&qp->rsp_pkts);
+	prxe_qp_pkts_discard(qp, &qp->req_pkts);
+	prxe_qp_pkts_discard(qp, &qp->rsp_pkts);
 	prxe_resp_release(qp);
 
 	for (n = prxe_ring_avail(&qp->sq); n; n--)
@@ -224,6 +223,9 @@ static void prxe_qp_check_drained(struct prxe_qp *qp)
  */
 static bool prxe_qp_run(struct prxe_qp *qp, int budget)
 {
+	/* The engines may wait for a page fault a little (prxe_fault.c). */
+	might_sleep();
+	lockdep_assert_held(&qp->mutex);
 	for (; budget > 0 && !qp->destroyed; budget--) {
 		bool busy;
 

@@ -8,7 +8,10 @@
  * READ is one request whose responses use one PSN per MTU; an atomic is
  * one request and one ATOMIC ACKNOWLEDGE).  The completer
  * retires work requests and, to retransmit, rewinds qp->req to the oldest
- * one not yet acknowledged (prxe_req_rewind()).
+ * one not yet acknowledged (prxe_req_rewind()).  A local ODP buffer whose
+ * pages are not there stops the requester until the fault worker has
+ * brought them in (prxe_qp_copy()): nothing is sent meanwhile, so no
+ * retransmit timer runs out for it.
  *
  * Runs in the QP task under qp->mutex.
  */
@@ -30,6 +33,9 @@
  * 32 packets cost an ACK more per 64 KiB WRITE at MTU 1024.
  */
 #define PRXE_ACK_REQ_EVERY	(PRXE_MAX_INFLIGHT_PSNS / 2)
+
+/* A fault of a local ODP buffer brings in this much more of the message. */
+#define PRXE_REQ_FAULT_AHEAD	(256 * 1024)
 
 /* READ and atomic requests sent whose answers have not all arrived. */
 static u32 prxe_req_reads_outstanding(struct prxe_qp *qp)
@@ -231,7 +237,11 @@ void prxe_req_reread(struct prxe_qp *qp, struct prxe_swqe *swqe)
 	prxe_comp_arm_timer(qp);
 }
 
-/* The next SEND / RDMA WRITE packet of @swqe; copies its payload. */
+/*
+ * The next SEND / RDMA WRITE packet of @swqe, with its payload; NULL and
+ * in @err -ENOMEM (no packet), -EINPROGRESS (an ODP fault of the payload
+ * runs), -EMSGSIZE or another errno (the work request fails).
+ */
 static struct sk_buff *prxe_req_data(struct prxe_qp *qp, struct prxe_swqe *swqe,
 				     int *err)
 {
@@ -267,10 +277,18 @@ static struct sk_buff *prxe_req_data(struct prxe_qp *qp, struct prxe_swqe *swqe,
 	if (swqe->wr.send_flags & IB_SEND_INLINE) {
 		memcpy(payload, swqe->data + offset, paylen);
 	} else {
-		*err = prxe_sge_copy(qp->prxe, qp->ibqp.pd, prxe_swqe_sge(swqe),
-				     swqe->wr.num_sge, offset, payload, paylen,
-				     PRXE_FROM_MR, 0);
+		*err = prxe_qp_copy(qp, &(struct prxe_copy) {
+			.sge = prxe_swqe_sge(swqe),
+			.num_sge = swqe->wr.num_sge, .pd = qp->ibqp.pd,
+			.offset = offset, .buf = payload, .len = paylen,
+			.dir = PRXE_FROM_MR,
+			.ahead = min_t(u32, swqe->length - offset - paylen,
+				       PRXE_REQ_FAULT_AHEAD),
+		});
 		if (*err) {
+			/* -ENOMEM stays the packet's own: a fault's fails. */
+			if (*err == -ENOMEM)
+				*err = -EFAULT;
 			kfree_skb(skb);
 			return NULL;
 		}
@@ -287,6 +305,7 @@ bool prxe_req_run(struct prxe_qp *qp)
 	u32 idx = qp->req.next;
 	int err = 0;
 
+	lockdep_assert_held(&qp->mutex);
 	if ((qp->state != IB_QPS_RTS && qp->state != IB_QPS_SQD) ||
 	    qp->comp.rnr_wait)
 		return false;
@@ -334,7 +353,8 @@ bool prxe_req_run(struct prxe_qp *qp)
 			return false;
 		skb = prxe_req_data(qp, swqe, &err);
 		if (!skb) {
-			if (err == -ENOMEM)
+			/* The timer retries; the fault worker schedules us. */
+			if (err == -ENOMEM || err == -EINPROGRESS)
 				return false;
 			prxe_req_fail(qp, idx, err == -EMSGSIZE ?
 				      IB_WC_LOC_LEN_ERR : IB_WC_LOC_PROT_ERR);

@@ -24,18 +24,18 @@
  * Receive WQEs come from the QP's receive ring, or from its SRQ
  * (prxe_srq_take(), which takes srq->lock).
  *
- * A SEND or WRITE into an ODP region is first copied without faulting; a
- * page not there is faulted in by a worker (prxe_resp_fault()), waited
- * for a little, and if that is not enough the request is RNR NAKed: the
- * requester sends it again after the RNR timer, and the QP is not held up
- * by a fault that waits for a disk.  (READs and atomics cannot be RNR
- * NAKed; their faults stay in the QP task.)
+ * Copies go through prxe_qp_copy(): an ODP page not mirrored is faulted
+ * in by a worker (prxe_fault.c), waited for a little; if that is not
+ * enough, a SEND or WRITE is RNR NAKed (the requester sends it again
+ * after the RNR timer), and a READ response or an atomic waits where it
+ * is until the worker schedules the task: a fault never holds the QP task.
  *
- * Runs in the QP task under qp->mutex.  Lock order: qp->mutex ->
- * srq->lock, qp->mutex -> cq->lock; the QP task waits (bounded) for the
- * fault worker, which takes mmap_lock and odp->lock but no QP lock.
+ * Lengths and offsets from the wire are checked in 64-bit arithmetic
+ * against IBTA's largest message (2^31 bytes) and the RETH's length here,
+ * and again by the copy layer against the memory region (prxe_mr.c).
+ *
+ * Runs in the QP task under qp->mutex (lock order: docs/ARCHITECTURE.md).
  */
-#include <linux/completion.h>
 #include <linux/overflow.h>
 
 #include "prxe.h"
@@ -165,72 +165,8 @@ static void prxe_resp_rnr(struct prxe_qp *qp, u32 psn)
 	qp->resp.nak_sent = true;
 }
 
-/* How long the responder waits for a page fault before it RNR NAKs. */
-#define PRXE_RESP_FAULT_WAIT_MS	10
-
-/* A WRITE's fault covers this much of the message, one hand-off for all. */
+/* A WRITE's fault covers this much more of the message, one hand-off for all. */
 #define PRXE_RESP_FAULT_AHEAD	(256 * 1024)
-
-static void prxe_resp_fault_work(struct work_struct *work)
-{
-	struct prxe_resp_fault *f = container_of(work, struct prxe_resp_fault,
-						 work);
-
-	/* A page that cannot be had fails the copy that follows. */
-	prxe_mr_fault(&f->range, true);
-	prxe_mr_put(f->range.mr);
-	complete(&f->done);
-}
-
-void prxe_resp_init(struct prxe_qp *qp)
-{
-	INIT_WORK(&qp->resp.fault.work, prxe_resp_fault_work);
-	init_completion(&qp->resp.fault.done);
-}
-
-/* At QP destroy: no fault worker runs on (one not started is dropped). */
-void prxe_resp_fault_cancel(struct prxe_qp *qp)
-{
-	struct prxe_resp_fault *f = &qp->resp.fault;
-
-	if (f->busy && cancel_work_sync(&f->work))
-		prxe_mr_put(f->range.mr);
-	f->busy = false;
-}
-
-/*
- * An incoming SEND / WRITE found a page of its ODP target not mirrored:
- * @miss (whose reference this takes over).  A worker faults it in while
- * the QP task waits PRXE_RESP_FAULT_WAIT_MS.  True if the fault was done
- * by then: the caller copies again, faulting itself should the pages have
- * gone once more (so a request always gets through in the end).  False:
- * RNR NAK the request; the worker goes on, and the retried request waits
- * for the same fault.
- */
-static bool prxe_resp_fault(struct prxe_qp *qp, struct prxe_mr_range *miss)
-{
-	struct prxe_resp_fault *f = &qp->resp.fault;
-
-	if (f->busy) {
-		/*
-		 * Started for this request before its RNR NAK (or for one
-		 * before a QP reset: waited for all the same).
-		 */
-		prxe_mr_put(miss->mr);
-	} else {
-		f->range = *miss;
-		f->busy = true;
-		reinit_completion(&f->done);
-		prxe_queue_work(&f->work);
-	}
-	if (!wait_for_completion_timeout(&f->done,
-			msecs_to_jiffies(PRXE_RESP_FAULT_WAIT_MS))) {
-		prxe_counter_inc(qp->prxe, PRXE_CNT_ODP_FAULT_RNR_NAKS);
-		return false;
-	}
-	f->busy = false;
-	return true;
-}
 
 /* Payload length rules of IBTA 9.7.5: every packet but the last is full. */
 static bool prxe_resp_paylen_ok(struct prxe_qp *qp, const struct prxe_pkt *pkt)
@@ -240,12 +176,21 @@ static bool prxe_resp_paylen_ok(struct prxe_qp *qp, const struct prxe_pkt *pkt)
 	return (pkt->info->mask & PRXE_MASK_LAST) || pkt->paylen == qp->mtu;
 }
 
+/*
+ * The receive WQE taken for a SEND in progress fails with @status: the
+ * requester hears of it by a NAK (@syn), and the QP enters ERR.
+ */
+static void prxe_resp_send_fail(struct prxe_qp *qp, struct prxe_pkt *pkt,
+				u32 status, u8 syn)
+{
+	prxe_resp_complete(qp, status, IB_WC_RECV, 0, pkt);
+	prxe_resp_nak_err(qp, syn, pkt->psn, true);
+}
+
 static void prxe_resp_send(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
-	void *payload = prxe_payload(pkt->info, pkt->bth);
 	struct prxe_rwqe *rwqe = qp->resp.rwqe;
 	u32 mask = pkt->info->mask;
-	struct prxe_mr_range miss;
 	int err;
 
 	if (mask & PRXE_MASK_FIRST) {
@@ -255,33 +200,32 @@ static void prxe_resp_send(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		}
 		qp->resp.offset = 0;
 	}
-	if (!prxe_resp_paylen_ok(qp, pkt)) {
-		prxe_resp_complete(qp, IB_WC_LOC_LEN_ERR, IB_WC_RECV, 0, pkt);
-		prxe_resp_nak_err(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn, true);
+	if (!prxe_resp_paylen_ok(qp, pkt) ||
+	    qp->resp.offset + pkt->paylen > PRXE_MAX_MSG_SIZE) {
+		prxe_resp_send_fail(qp, pkt, IB_WC_LOC_LEN_ERR,
+				    PRXE_AETH_NAK_INVALID_REQ);
 		return;
 	}
 	/* An SRQ's WQEs address memory of the SRQ's protection domain. */
-	err = prxe_sge_copy_nofault(qp->prxe, prxe_qp_recv_pd(qp), rwqe->sge,
-				    rwqe->wr.num_sge, qp->resp.offset, payload,
-				    pkt->paylen, PRXE_TO_MR,
-				    IB_ACCESS_LOCAL_WRITE, &miss);
-	if (err == -EAGAIN) {
-		if (!prxe_resp_fault(qp, &miss)) {
-			prxe_resp_rnr(qp, pkt->psn);
-			return;
-		}
-		err = prxe_sge_copy(qp->prxe, prxe_qp_recv_pd(qp), rwqe->sge,
-				    rwqe->wr.num_sge, qp->resp.offset, payload,
-				    pkt->paylen, PRXE_TO_MR,
-				    IB_ACCESS_LOCAL_WRITE);
+	err = prxe_qp_copy(qp, &(struct prxe_copy) {
+		.sge = rwqe->sge, .num_sge = rwqe->wr.num_sge,
+		.pd = prxe_qp_recv_pd(qp), .access = IB_ACCESS_LOCAL_WRITE,
+		.offset = qp->resp.offset, .buf = prxe_pkt_payload(pkt),
+		.len = pkt->paylen, .dir = PRXE_TO_MR,
+	});
+	if (err == -EINPROGRESS) {
+		prxe_counter_inc(qp->prxe, PRXE_CNT_ODP_FAULT_RNR_NAKS);
+		prxe_resp_rnr(qp, pkt->psn);
+		return;
 	}
 	if (err) {
-		/* Too long for the receive buffers: the requester hears of it. */
-		prxe_resp_complete(qp, err == -EMSGSIZE ? IB_WC_LOC_LEN_ERR :
-					IB_WC_LOC_PROT_ERR, IB_WC_RECV, 0, pkt);
-		prxe_resp_nak_err(qp, err == -EMSGSIZE ?
-				  PRXE_AETH_NAK_INVALID_REQ :
-				  PRXE_AETH_NAK_REM_OP_ERR, pkt->psn, true);
+		/* Too long for the receive buffers, or buffers it cannot write. */
+		if (err == -EMSGSIZE)
+			prxe_resp_send_fail(qp, pkt, IB_WC_LOC_LEN_ERR,
+					    PRXE_AETH_NAK_INVALID_REQ);
+		else
+			prxe_resp_send_fail(qp, pkt, IB_WC_LOC_PROT_ERR,
+					    PRXE_AETH_NAK_REM_OP_ERR);
 		return;
 	}
 	qp->resp.offset += pkt->paylen;
@@ -294,6 +238,21 @@ static void prxe_resp_send(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		qp->resp.in_msg = 'S';
 	}
 	qp->resp.epsn = prxe_psn_add(pkt->psn, 1);
+}
+
+/*
+ * SEND with Invalidate: prxe has no region a peer may invalidate (no
+ * memory windows, no fast-registered regions, which are the only ones an
+ * IETH may name), so the request is invalid, and never half done: a SEND
+ * in progress completes its receive WQE in error.
+ */
+static void prxe_resp_send_inv(struct prxe_qp *qp, struct prxe_pkt *pkt)
+{
+	if (qp->resp.in_msg == 'S' && qp->resp.have_rwqe)
+		prxe_resp_send_fail(qp, pkt, IB_WC_REM_INV_REQ_ERR,
+				    PRXE_AETH_NAK_INVALID_REQ);
+	else
+		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
 }
 
 /* Look up and check the memory region of @rkey for @len bytes at @va. */
@@ -322,35 +281,48 @@ static struct prxe_mr *prxe_resp_reth_mr(struct prxe_qp *qp,
 			    prxe_reth_len(reth), access);
 }
 
+/*
+ * Starts an RDMA WRITE: its RETH, checked.  False if it was NAKed.  Again
+ * after an RNR NAK: the region is looked up anew.
+ */
+static bool prxe_resp_write_first(struct prxe_qp *qp, struct prxe_pkt *pkt)
+{
+	struct prxe_reth *reth = prxe_reth(pkt->info, pkt->bth);
+
+	if (qp->resp.mr)
+		prxe_mr_put(qp->resp.mr);
+	qp->resp.mr = NULL;
+	qp->resp.va = prxe_reth_va(reth);
+	qp->resp.length = prxe_reth_len(reth);
+	qp->resp.offset = 0;
+	/* IBTA's largest message: no RETH says more (the length is 32 bits). */
+	if (qp->resp.length > PRXE_MAX_MSG_SIZE) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
+		return false;
+	}
+	/* A zero-length WRITE needs no memory region. */
+	if (!qp->resp.length)
+		return true;
+	qp->resp.mr = prxe_resp_reth_mr(qp, reth, IB_ACCESS_REMOTE_WRITE);
+	if (!qp->resp.mr) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
+		return false;
+	}
+	return true;
+}
+
 static void prxe_resp_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
 	u32 mask = pkt->info->mask;
+	u64 end;
+	int err;
 
-	if (mask & PRXE_MASK_FIRST) {
-		struct prxe_reth *reth = prxe_reth(pkt->info, pkt->bth);
-
-		qp->resp.va = prxe_reth_va(reth);
-		qp->resp.length = prxe_reth_len(reth);
-		qp->resp.offset = 0;
-		/* Again after an RNR NAK: the region is looked up anew. */
-		if (qp->resp.mr)
-			prxe_mr_put(qp->resp.mr);
-		qp->resp.mr = NULL;
-		/* A zero-length WRITE needs no memory region. */
-		if (qp->resp.length) {
-			qp->resp.mr = prxe_resp_reth_mr(qp, reth,
-						IB_ACCESS_REMOTE_WRITE);
-			if (!qp->resp.mr) {
-				prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR,
-					      pkt->psn);
-				return;
-			}
-		}
-	}
-	if (!prxe_resp_paylen_ok(qp, pkt) ||
-	    qp->resp.offset + pkt->paylen > qp->resp.length ||
-	    ((mask & PRXE_MASK_LAST) &&
-	     qp->resp.offset + pkt->paylen != qp->resp.length)) {
+	if ((mask & PRXE_MASK_FIRST) && !prxe_resp_write_first(qp, pkt))
+		return;
+	/* 64 bits: no offset wraps, however many packets a peer sends. */
+	end = qp->resp.offset + pkt->paylen;
+	if (!prxe_resp_paylen_ok(qp, pkt) || end > qp->resp.length ||
+	    ((mask & PRXE_MASK_LAST) && end != qp->resp.length)) {
 		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
 		return;
 	}
@@ -359,35 +331,28 @@ static void prxe_resp_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		prxe_resp_rnr(qp, pkt->psn);
 		return;
 	}
-	if (pkt->paylen) {
-		void *payload = prxe_payload(pkt->info, pkt->bth);
-		u64 va = qp->resp.va + qp->resp.offset;
-		struct prxe_mr_range miss;
-		int err;
-
-		err = prxe_mr_copy_nofault(qp->resp.mr, va, payload,
-					   pkt->paylen, PRXE_TO_MR, &miss);
-		if (err == -EAGAIN) {
-			/* The rest of the message too (its RETH was checked). */
-			miss.len = max_t(u64, miss.len,
-					 min_t(u64, qp->resp.length -
-						    qp->resp.offset,
-					       PRXE_RESP_FAULT_AHEAD));
-			if (!prxe_resp_fault(qp, &miss)) {
-				prxe_resp_rnr(qp, pkt->psn);
-				return;
-			}
-			err = prxe_mr_copy(qp->resp.mr, va, payload,
-					   pkt->paylen, PRXE_TO_MR);
-		}
-		/* An ODP page that cannot be had (unmapped, read-only). */
-		if (err) {
-			prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR,
-				      pkt->psn);
-			return;
-		}
+	err = prxe_qp_copy(qp, &(struct prxe_copy) {
+		.mr = qp->resp.mr, .iova = qp->resp.va + qp->resp.offset,
+		.buf = prxe_pkt_payload(pkt), .len = pkt->paylen,
+		.dir = PRXE_TO_MR,
+		/* The rest of the message too (its RETH was checked). */
+		.ahead = min_t(u64, qp->resp.length - end,
+			       PRXE_RESP_FAULT_AHEAD),
+	});
+	if (err == -EINPROGRESS) {
+		prxe_counter_inc(qp->prxe, PRXE_CNT_ODP_FAULT_RNR_NAKS);
+		prxe_resp_rnr(qp, pkt->psn);
+		return;
 	}
-	qp->resp.offset += pkt->paylen;
+	/*
+	 * An ODP page that cannot be had (unmapped, read-only), the region
+	 * deregistered meanwhile.
+	 */
+	if (err) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
+		return;
+	}
+	qp->resp.offset = end;
 
 	if (mask & PRXE_MASK_LAST) {
 		if (mask & PRXE_MASK_COMPLETE)
@@ -429,6 +394,10 @@ static void prxe_resp_read(struct prxe_qp *qp, struct prxe_pkt *pkt,
 	struct prxe_mr *mr = NULL;
 	u32 npsn;
 
+	if (len > PRXE_MAX_MSG_SIZE) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
+		return;
+	}
 	if (len) {
 		mr = prxe_resp_reth_mr(qp, reth, IB_ACCESS_REMOTE_READ);
 		if (!mr) {
@@ -440,7 +409,7 @@ static void prxe_resp_read(struct prxe_qp *qp, struct prxe_pkt *pkt,
 		return;
 	}
 	prxe_resp_flush_ack(qp);
-	npsn = len ? DIV_ROUND_UP(len, qp->mtu) : 1;
+	npsn = len ? DIV_ROUND_UP((u64)len, qp->mtu) : 1;
 	if (!duplicate) {
 		qp->resp.msn++;
 		qp->resp.epsn = prxe_psn_add(pkt->psn, npsn);
@@ -456,8 +425,11 @@ static void prxe_resp_read(struct prxe_qp *qp, struct prxe_pkt *pkt,
 	};
 }
 
-/* Send the next response of the READ being answered. */
-static void prxe_resp_read_step(struct prxe_qp *qp)
+/*
+ * Send the next response of the READ being answered.  False if it waits
+ * for an ODP fault (the worker schedules the task when it is done).
+ */
+static bool prxe_resp_read_step(struct prxe_qp *qp)
 {
 	struct prxe_resp_read *rd = &qp->resp.read;
 	u32 paylen = min(qp->mtu, rd->length - rd->offset);
@@ -468,6 +440,7 @@ static void prxe_resp_read_step(struct prxe_qp *qp)
 	struct sk_buff *skb;
 	u8 opcode;
 	u32 psn;
+	int err;
 
 	if (first && last)
 		opcode = PRXE_OP_RC_RDMA_READ_RESPONSE_ONLY;
@@ -485,26 +458,36 @@ static void prxe_resp_read_step(struct prxe_qp *qp)
 	if (!skb) {
 		/* Out of memory: the requester times out and asks again. */
 		prxe_resp_read_end(qp);
-		return;
+		return true;
 	}
 	if (info->mask & PRXE_MASK_AETH)
 		prxe_aeth_set(prxe_aeth(info, bth),
 			      PRXE_AETH_ACK | PRXE_AETH_ACK_NO_CREDITS,
 			      qp->resp.msn);
-	if (paylen && prxe_mr_copy(rd->mr, rd->va + rd->offset,
-				   prxe_payload(info, bth), paylen,
-				   PRXE_FROM_MR)) {
+	err = prxe_qp_copy(qp, &(struct prxe_copy) {
+		.mr = rd->mr, .iova = rd->va + rd->offset,
+		.buf = prxe_payload(info, bth), .len = paylen,
+		.dir = PRXE_FROM_MR,
+		.ahead = min_t(u64, rd->length - rd->offset - paylen,
+			       PRXE_RESP_FAULT_AHEAD),
+	});
+	if (err == -EINPROGRESS) {
+		kfree_skb(skb);
+		return false;
+	}
+	if (err) {
 		/* An ODP page that cannot be had: the READ fails. */
 		kfree_skb(skb);
 		psn = rd->psn;
 		prxe_resp_read_end(qp);
 		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, psn);
-		return;
+		return true;
 	}
 	prxe_qp_pkt_send(qp, skb);
 	rd->offset += paylen;
 	if (last)
 		prxe_resp_read_end(qp);
+	return true;
 }
 
 static void prxe_resp_atomic_ack(struct prxe_qp *qp,
@@ -529,9 +512,12 @@ static void prxe_resp_atomic_ack(struct prxe_qp *qp,
  * CMP_SWAP / FETCH_ADD on 8 aligned bytes of a memory region with remote
  * atomic access: done once, answered with the original data, and
  * remembered so that a duplicate request gets the same answer without
- * doing it again.  Misaligned: an invalid request.
+ * doing it again.  Misaligned (the virtual address, or the word in
+ * memory: a region registered with an iova aligned otherwise than its
+ * address): an invalid request.  -EINPROGRESS while the target's ODP page
+ * is faulted in: the request stays queued, nothing done yet.
  */
-static void prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
+static int prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
 	struct prxe_atmeth *atm = prxe_atmeth(pkt->info, pkt->bth);
 	struct prxe_atomic a = {
@@ -544,13 +530,13 @@ static void prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
 
 	if (va & (sizeof(u64) - 1)) {
 		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
-		return;
+		return 0;
 	}
 	mr = prxe_resp_mr(qp, prxe_atmeth_rkey(atm), va, sizeof(u64),
 			  IB_ACCESS_REMOTE_ATOMIC);
 	if (!mr) {
 		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
-		return;
+		return 0;
 	}
 	if (a.cmp_swap) {
 		a.compare_add = prxe_atmeth_compare(atm);
@@ -558,12 +544,17 @@ static void prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	} else {
 		a.compare_add = prxe_atmeth_swap_add(atm);
 	}
-	/* An ODP page that cannot be had writable: no access. */
-	err = prxe_mr_atomic(mr, va, &a);
+	err = prxe_qp_copy(qp, &(struct prxe_copy) {
+		.mr = mr, .iova = va, .atomic = &a,
+	});
 	prxe_mr_put(mr);
+	if (err == -EINPROGRESS)
+		return err;
 	if (err) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
-		return;
+		/* Misaligned in memory; an ODP page not to be had writable. */
+		prxe_resp_nak(qp, err == -EINVAL ? PRXE_AETH_NAK_INVALID_REQ :
+				  PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
+		return 0;
 	}
 	prxe_resp_flush_ack(qp);
 	qp->resp.msn++;
@@ -576,6 +567,7 @@ static void prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		.valid = true,
 	};
 	prxe_resp_atomic_ack(qp, done);
+	return 0;
 }
 
 /*
@@ -611,10 +603,15 @@ static bool prxe_resp_in_sequence(struct prxe_qp *qp, u32 mask)
 	}
 }
 
-static void prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
+/*
+ * One incoming request.  Returns -EINPROGRESS when it must be taken again
+ * later (an atomic waiting for its ODP page): nothing of it is done yet.
+ */
+static int prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
 	u32 mask = pkt->info->mask;
 	s32 gap = prxe_psn_diff(pkt->psn, qp->resp.epsn);
+	int err = 0;
 
 	if (gap > 0) {
 		/* Packets lost: NAK once, drop until the requester rewinds. */
@@ -624,7 +621,7 @@ static void prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 			prxe_resp_nak(qp, PRXE_AETH_NAK_PSN_SEQ_ERR,
 				      qp->resp.epsn);
 		}
-		return;
+		return 0;
 	}
 	if (gap < 0) {
 		prxe_counter_inc(qp->prxe, PRXE_CNT_DUP_REQ);
@@ -639,24 +636,28 @@ static void prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 					    prxe_psn_add(qp->resp.epsn,
 							 PRXE_PSN_MASK));
 		}
-		return;
+		return 0;
 	}
 	qp->resp.nak_sent = false;
 
 	if (!prxe_resp_in_sequence(qp, mask)) {
 		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
-		return;
+		return 0;
 	}
-	if (mask & PRXE_MASK_SEND)
+	if (mask & PRXE_MASK_IETH)
+		prxe_resp_send_inv(qp, pkt);
+	else if (mask & PRXE_MASK_SEND)
 		prxe_resp_send(qp, pkt);
 	else if (mask & PRXE_MASK_WRITE)
 		prxe_resp_write(qp, pkt);
 	else if (mask & PRXE_MASK_READ)
 		prxe_resp_read(qp, pkt, false);
 	else if (mask & PRXE_MASK_ATOMIC)
-		prxe_resp_atomic(qp, pkt);
+		err = prxe_resp_atomic(qp, pkt);
 	else
 		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
+	if (err)
+		return err;
 
 	/* READs and atomics are answered, not acknowledged. */
 	if (qp->state != IB_QPS_ERR &&
@@ -666,6 +667,7 @@ static void prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		qp->resp.ack_pending = true;
 		qp->resp.ack_psn = pkt->psn;
 	}
+	return 0;
 }
 
 /*
@@ -689,25 +691,27 @@ static bool prxe_resp_preempts_read(struct prxe_qp *qp)
 	return since >= 0 && since < (s32)rd->npsn;
 }
 
+/* One step of the responder: true if it did something. */
 bool prxe_resp_run(struct prxe_qp *qp)
 {
 	struct sk_buff *skb;
 
+	lockdep_assert_held(&qp->mutex);
 	if (qp->state != IB_QPS_RTR && qp->state != IB_QPS_RTS &&
 	    qp->state != IB_QPS_SQD) {
-		skb_queue_purge(&qp->req_pkts);
+		prxe_qp_pkts_discard(qp, &qp->req_pkts);
 		return false;
 	}
-	if (qp->resp.read.active && !prxe_resp_preempts_read(qp)) {
-		prxe_resp_read_step(qp);
-		return true;
-	}
-	skb = prxe_qp_pkt_dequeue(qp, &qp->req_pkts);
+	if (qp->resp.read.active && !prxe_resp_preempts_read(qp))
+		return prxe_resp_read_step(qp);
+	skb = prxe_qp_pkt_peek(qp, &qp->req_pkts);
 	if (!skb) {
 		prxe_resp_flush_ack(qp);
 		return false;
 	}
-	prxe_resp_packet(qp, prxe_pkt(skb));
+	if (prxe_resp_packet(qp, prxe_pkt(skb)) == -EINPROGRESS)
+		return false;		/* taken again once the fault is done */
+	skb_unlink(skb, &qp->req_pkts);
 	kfree_skb(skb);
 	return true;
 }

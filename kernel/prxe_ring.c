@@ -8,12 +8,47 @@
  * reference (after the ring is cleaned up and no mmap() is in progress).
  * Pages already mapped by the process stay valid until it unmaps them:
  * remap_vmalloc_range() holds a reference on each.
+ *
+ * The pages are charged to the memory cgroup of the process that creates
+ * the ring (its QP, CQ or SRQ), like the rest of what it makes the kernel
+ * allocate for it.
  */
 #include <linux/vmalloc.h>
 #include <linux/mm.h>
 
 #include "prxe.h"
 #include "prxe_ring.h"
+
+/*
+ * A ring's buffer of @size bytes (whole pages), zeroed: accounted pages
+ * mapped in vmalloc space with VM_USERMAP, so that remap_vmalloc_range()
+ * maps them to the process (vmalloc_user() charges nobody), and freed
+ * with vfree(), which puts the pages and the array (VM_MAP_PUT_PAGES).
+ */
+static void *prxe_ring_buf_alloc(size_t size)
+{
+	unsigned long i, n = size >> PAGE_SHIFT;
+	struct page **pages;
+	void *buf;
+
+	pages = kvcalloc(n, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!pages[i])
+			goto err;
+	}
+	buf = vmap(pages, n, VM_MAP | VM_MAP_PUT_PAGES | VM_USERMAP,
+		   PAGE_KERNEL);
+	if (buf)
+		return buf;
+err:
+	while (i--)
+		__free_page(pages[i]);
+	kvfree(pages);
+	return NULL;
+}
 
 int prxe_ring_init(struct prxe_ring *ring, struct ib_ucontext *uctx,
 		   u32 num_entries, u32 entry_size, struct prxe_ring_map *map)
@@ -27,7 +62,7 @@ int prxe_ring_init(struct prxe_ring *ring, struct ib_ucontext *uctx,
 	size = PAGE_ALIGN(PRXE_RING_HDR_SIZE +
 			  (size_t)num_entries * entry_size);
 
-	ring->hdr = vmalloc_user(size);
+	ring->hdr = prxe_ring_buf_alloc(size);
 	if (!ring->hdr)
 		return -ENOMEM;
 	ring->num_entries = num_entries;
@@ -37,7 +72,7 @@ int prxe_ring_init(struct prxe_ring *ring, struct ib_ucontext *uctx,
 	if (!uctx)
 		return 0;
 
-	entry = kzalloc(sizeof(*entry), GFP_KERNEL);
+	entry = kzalloc(sizeof(*entry), GFP_KERNEL_ACCOUNT);
 	if (!entry) {
 		err = -ENOMEM;
 		goto err_free;

@@ -15,7 +15,7 @@
 #include <rdma/prxe-abi.h>
 
 struct prxe_ring {
-	struct prxe_ring_hdr	*hdr;		/* vmalloc_user() buffer */
+	struct prxe_ring_hdr	*hdr;		/* vmalloc space, user-mappable */
 	u32			num_entries;	/* power of two */
 	u32			entry_size;
 	u32			kidx;		/* the kernel's own index */

@@ -10,10 +10,9 @@
  * not at once.
  *
  * Locking: srq->lock (spinlock) guards the consumer side of the ring, the
- * limit and the given-back WQEs.  It is taken in the tasks of the QPs on
- * the SRQ, each under its own qp->mutex, so lock order:
- * qp->mutex -> srq->lock.  Nothing else is taken under srq->lock, and the
- * event handler is called without it.
+ * limit and the given-back WQEs; taken in the tasks of the QPs on the SRQ
+ * (lock order: docs/ARCHITECTURE.md).  Nothing else is taken under it, and
+ * the event handler is called without it.
  */
 #include <linux/log2.h>
 #include <linux/slab.h>

@@ -8,12 +8,13 @@
  * Q_Key it names, and completes as soon as it is handed to the IP stack:
  * no acknowledgement, no retransmission.
  *
- * Receiving: a datagram with the QP's Q_Key (and the default P_Key) goes
- * into the next receive WQE behind the 40 bytes of its GRH (for IPv4: 20
- * zero bytes, then the IPv4 header, where ib_core and libibverbs look for
- * it), and completes with the sender's QPN, IB_WC_GRH and the network
- * header type.  Datagrams with another Q_Key, or for which no receive WQE
- * is posted, are dropped and counted (rcvd_ud_dropped).  One too long for
+ * Receiving: a datagram with the QP's Q_Key (the P_Key is checked with
+ * the packet, prxe_recv.c) goes into the next receive WQE behind the 40
+ * bytes of its GRH (for IPv4: 20 zero bytes, then the IPv4 header, where
+ * ib_core and libibverbs look for it), and completes with the sender's
+ * QPN, IB_WC_GRH and the network header type.  Datagrams with another
+ * Q_Key are dropped and counted (rcvd_bad_qkey), as are those for which no
+ * receive WQE is posted (rcvd_ud_dropped).  One too long for
  * its receive buffers completes that WQE with IB_WC_LOC_LEN_ERR and the QP
  * carries on: a peer's oversized datagram must not take the GSI QP down.
  *
@@ -34,10 +35,13 @@
 /* The bytes in front of a datagram in its receive buffer. */
 #define PRXE_GRH_BYTES		40
 
+/* prxe_ud_send(): not sent yet, an ODP fault of its buffer runs. */
+#define PRXE_UD_SEND_LATER	U32_MAX
+
 /*
  * Send the datagram of @swqe.  Returns the IB_WC_* status its completion
- * gets; a datagram lost on the way (no route, no memory) is still a
- * successful send.
+ * gets (a datagram lost on the way, no route, no memory, is still a
+ * successful send), or PRXE_UD_SEND_LATER.
  */
 static u32 prxe_ud_send(struct prxe_qp *qp, struct prxe_swqe *swqe)
 {
@@ -78,11 +82,19 @@ static u32 prxe_ud_send(struct prxe_qp *qp, struct prxe_swqe *swqe)
 
 	if (swqe->wr.send_flags & IB_SEND_INLINE) {
 		memcpy(prxe_payload(info, bth), swqe->data, len);
-	} else if (prxe_sge_copy(qp->prxe, qp->ibqp.pd, prxe_swqe_sge(swqe),
-				 swqe->wr.num_sge, 0, prxe_payload(info, bth),
-				 len, PRXE_FROM_MR, 0)) {
-		kfree_skb(skb);
-		return IB_WC_LOC_PROT_ERR;
+	} else {
+		int err = prxe_qp_copy(qp, &(struct prxe_copy) {
+			.sge = prxe_swqe_sge(swqe),
+			.num_sge = swqe->wr.num_sge, .pd = qp->ibqp.pd,
+			.buf = prxe_payload(info, bth), .len = len,
+			.dir = PRXE_FROM_MR,
+		});
+
+		if (err) {
+			kfree_skb(skb);
+			return err == -EINPROGRESS ? PRXE_UD_SEND_LATER :
+						     IB_WC_LOC_PROT_ERR;
+		}
 	}
 	qp->req.psn = prxe_psn_add(qp->req.psn, 1);
 	prxe_pkt_xmit(qp->prxe, &av, NULL, skb, qp->ibqp.qp_num, dqpn);
@@ -101,6 +113,7 @@ bool prxe_ud_send_run(struct prxe_qp *qp)
 	u32 status;
 	int err;
 
+	lockdep_assert_held(&qp->mutex);
 	if (qp->state != IB_QPS_RTS && qp->state != IB_QPS_SQD)
 		return false;
 	if (!prxe_ring_avail(&qp->sq))
@@ -113,6 +126,9 @@ bool prxe_ud_send_run(struct prxe_qp *qp)
 					    IB_WC_LOC_QP_OP_ERR;
 	else
 		status = prxe_ud_send(qp, swqe);
+	/* Sent again, from the ring, once the fault worker is done. */
+	if (status == PRXE_UD_SEND_LATER)
+		return false;
 
 	/* Taken from the ring: the completion comes from this copy. */
 	qp->req.next = idx + 1;
@@ -133,7 +149,11 @@ static void prxe_ud_grh(struct sk_buff *skb, u8 *grh)
 		       sizeof(struct iphdr));
 }
 
-static void prxe_ud_deliver(struct prxe_qp *qp, struct sk_buff *skb)
+/*
+ * Deliver the datagram of @skb.  -EINPROGRESS: its receive buffer waits
+ * for an ODP fault; it is delivered again (into the same WQE) then.
+ */
+static int prxe_ud_deliver(struct prxe_qp *qp, struct sk_buff *skb)
 {
 	struct prxe_pkt *pkt = prxe_pkt(skb);
 	struct prxe_deth *deth = prxe_deth(pkt->info, pkt->bth);
@@ -149,23 +169,34 @@ static void prxe_ud_deliver(struct prxe_qp *qp, struct sk_buff *skb)
 	};
 	int err;
 
-	/* Only the low 15 bits of a P_Key name it; prxe has the default. */
-	if (prxe_deth_qkey(deth) != qp->qkey ||
-	    (prxe_bth_pkey(pkt->bth) & 0x7fff) != (PRXE_DEFAULT_PKEY & 0x7fff) ||
-	    !prxe_resp_take_rwqe(qp)) {
+	struct prxe_copy copy = {
+		.sge = rwqe->sge, .pd = prxe_qp_recv_pd(qp),
+		.access = IB_ACCESS_LOCAL_WRITE, .dir = PRXE_TO_MR,
+	};
+
+	/* The P_Key was checked with the packet (prxe_recv.c). */
+	if (prxe_deth_qkey(deth) != qp->qkey) {
+		prxe_counter_inc(qp->prxe, PRXE_CNT_RCVD_BAD_QKEY);
+		return 0;
+	}
+	if (!prxe_resp_take_rwqe(qp)) {
 		prxe_counter_inc(qp->prxe, PRXE_CNT_RCVD_UD_DROPPED);
-		return;
+		return 0;
 	}
 
 	prxe_ud_grh(skb, grh);
-	err = prxe_sge_copy(qp->prxe, prxe_qp_recv_pd(qp), rwqe->sge,
-			    rwqe->wr.num_sge, 0, grh, sizeof(grh), PRXE_TO_MR,
-			    IB_ACCESS_LOCAL_WRITE);
-	if (!err)
-		err = prxe_sge_copy(qp->prxe, prxe_qp_recv_pd(qp), rwqe->sge,
-				    rwqe->wr.num_sge, sizeof(grh),
-				    prxe_pkt_payload(pkt), pkt->paylen,
-				    PRXE_TO_MR, IB_ACCESS_LOCAL_WRITE);
+	copy.num_sge = rwqe->wr.num_sge;
+	copy.buf = grh;
+	copy.len = sizeof(grh);
+	err = prxe_qp_copy(qp, &copy);
+	if (!err) {
+		copy.offset = sizeof(grh);
+		copy.buf = prxe_pkt_payload(pkt);
+		copy.len = pkt->paylen;
+		err = prxe_qp_copy(qp, &copy);
+	}
+	if (err == -EINPROGRESS)
+		return err;
 	cqe.wr_id = rwqe->wr.wr_id;
 	if (err) {
 		cqe.status = err == -EMSGSIZE ? IB_WC_LOC_LEN_ERR :
@@ -181,6 +212,7 @@ static void prxe_ud_deliver(struct prxe_qp *qp, struct sk_buff *skb)
 	/* A receive WQE the QP cannot write to is the consumer's error. */
 	if (cqe.status == IB_WC_LOC_PROT_ERR)
 		prxe_qp_error(qp);
+	return 0;
 }
 
 /* The receiver of a datagram QP: one datagram per step. */
@@ -188,15 +220,18 @@ bool prxe_ud_recv_run(struct prxe_qp *qp)
 {
 	struct sk_buff *skb;
 
+	lockdep_assert_held(&qp->mutex);
 	if (qp->state != IB_QPS_RTR && qp->state != IB_QPS_RTS &&
 	    qp->state != IB_QPS_SQD) {
-		skb_queue_purge(&qp->req_pkts);
+		prxe_qp_pkts_discard(qp, &qp->req_pkts);
 		return false;
 	}
-	skb = prxe_qp_pkt_dequeue(qp, &qp->req_pkts);
+	skb = prxe_qp_pkt_peek(qp, &qp->req_pkts);
 	if (!skb)
 		return false;
-	prxe_ud_deliver(qp, skb);
+	if (prxe_ud_deliver(qp, skb) == -EINPROGRESS)
+		return false;		/* delivered again once faulted in */
+	skb_unlink(skb, &qp->req_pkts);
 	kfree_skb(skb);
 	return true;
 }

@@ -55,8 +55,8 @@ t_verified() {
 # Datagrams a UD QP must not take are dropped and counted: a wrong Q_Key
 # to the GSI QP (QP 1).  One with the right Q_Key but no MAD in it goes to
 # ib_core's MAD layer, which drops it.  Neither disturbs rdma_cm after.
-ud_dropped_is() {
-	[ "$(rc_stat prxe_b rcvd_ud_dropped)" = "$1" ]
+bad_qkey_is() {
+	[ "$(rc_stat prxe_b rcvd_bad_qkey)" = "$1" ]
 }
 
 t_qkey_and_garbage() {
@@ -64,7 +64,7 @@ t_qkey_and_garbage() {
 	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 	run "UD packet with a wrong Q_Key to QP 1" \
 		sh -c "echo 'prxe_a $IP_A $IP_B 1 0x11' >/sys/kernel/debug/prxe/xmit_ud"
-	wait_for 5 "prxe_b counts the drop (rcvd_ud_dropped 1)" ud_dropped_is 1
+	wait_for 5 "prxe_b counts the drop (rcvd_bad_qkey 1)" bad_qkey_is 1
 	run "UD packet with the GSI Q_Key to QP 1" \
 		sh -c "echo 'prxe_a $IP_A $IP_B 1 0x80010000' >/sys/kernel/debug/prxe/xmit_ud"
 	rc_test_pair prxe_a prxe_b --ud -n 2
