@@ -2,7 +2,8 @@
 # The RoCEv2 packet layer without QPs: UDP port 4791 per network namespace,
 # coexistence with rdma_rxe, receive checks (ICRC, headers) counted in
 # `rdma statistic`, transmit through the debugfs hook, and ICRC
-# compatibility with rdma_rxe in both directions.
+# compatibility with rdma_rxe in both directions.  Also the test programs'
+# wire library (tests/progs/roce), which builds prxe_roce_send's packets.
 # timeout: 90
 
 SEND=$PRXE_TESTS/prxe_roce_send
@@ -234,4 +235,32 @@ t_remove_under_traffic() {
 	exited "$pid" && fail "the sender stopped early"
 	kill "$pid"
 	wait_for 10 "the sender stopped" exited "$pid"
+}
+
+# The wire library on its own (tests/progs/roce): header encodings, the
+# opcode table, the ICRC against a ConnectX-4 Lx capture and a reference,
+# the builder and parser, the fuzz mutator over 10^5 packets (every kind
+# and variant made, the same bytes for the same seed).  No device.
+t_roce_selftest() {
+	local out
+	out=$("$PRXE_TESTS/prxe_roce_selftest" 2>&1) ||
+		fail "prxe_roce_selftest: $(grep -m 1 FAIL <<<"$out" || tail -n 1 <<<"$out")"
+	printf '%s\n' "$out"
+	expect_match "ICRC of a hardware capture" \
+		'^ok: ICRC against a ConnectX-4 Lx capture' "$out"
+	expect_match "mutator" '^ok: mutator: deterministic' "$out"
+	expect_match "100000 mutated packets" '^100000 packets, [0-9]+ with a bad ICRC' "$out"
+	expect_match "completion" '^prxe_roce_selftest: PASS' "$out"
+}
+
+# The library's raw sender, with a source address no host has, from $NS_A
+# to its listener on port 4791 in $NS_B (no device holds the port there),
+# over IPv4 and IPv6: the packets arrive as built, the listener checks
+# their ICRC, a wrong one is seen as wrong, other ports are not taken.
+t_roce_wire() {
+	with_ipv6
+	run "IPv4" "$PRXE_TESTS/prxe_roce_selftest" --wire "$NS_A" "$NS_B" \
+		10.77.0.9 "$IP_B"
+	run "IPv6" "$PRXE_TESTS/prxe_roce_selftest" --wire "$NS_A" "$NS_B" \
+		fd77::9 fd77::2
 }
