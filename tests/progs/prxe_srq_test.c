@@ -1068,7 +1068,9 @@ int main(int argc, char **argv)
 	int c;
 
 	check_init("prxe_srq_test");
-	while ((c = getopt_long(argc, argv, "+d:g:t:q:n:s:r:w:", lo, NULL)) != -1) {
+	/* The data options follow MODE (see the usage): getopt_long() takes
+	 * options from anywhere and leaves MODE and the scenarios in order. */
+	while ((c = getopt_long(argc, argv, "d:g:t:q:n:s:r:w:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': opt.dev = optarg; break;
 		case 'g': opt.gid_index = atoi(optarg); break;
