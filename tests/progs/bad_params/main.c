@@ -37,8 +37,8 @@
  *     follows); with FSDAX_DIR, a file there: WRITEs read back with
  *     pread(), truncated (beyond the end fails, before it works), a hole
  *     punched and written again.
- * 11. UD QPs and address handles: an AH for a GID index the port does not
- *     have (EINVAL); SENDs longer than the MTU (IBV_WC_LOC_LEN_ERR), through
+ * 11. UD QPs and address handles: an AH for a GID index that holds no GID
+ *     (ENODATA); SENDs longer than the MTU (IBV_WC_LOC_LEN_ERR), through
  *     an AH of another PD, and, white box, naming an AH number that does
  *     not exist or an RDMA WRITE: each completes in error, the QP goes to
  *     the error state and the SEND behind it is flushed; a UD QP sends

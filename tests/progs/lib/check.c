@@ -115,6 +115,7 @@ const char *errno_name(int err)
 	case EIO: return "EIO";
 	case ENODEV: return "ENODEV";
 	case ENOENT: return "ENOENT";
+	case ENODATA: return "ENODATA";
 	case EAGAIN: return "EAGAIN";
 	case ETIMEDOUT: return "ETIMEDOUT";
 	default: return strf("errno %d", err);
