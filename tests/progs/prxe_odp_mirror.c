@@ -27,7 +27,8 @@
  *       (`rdma -dd resource show mr`: odp_pmd_blocks, odp_page_blocks,
  *       odp_mirror_bytes).
  *
- * Exit status: 0 passed, 1 failed, 2 usage or setup error.
+ * One line per check and a summary (tests/progs/lib/check.h).  Exit
+ * status: 0 passed, 1 failed, 2 usage or setup error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,25 +38,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <infiniband/verbs.h>
 
+#include "check.h"
+#include "dev.h"
+#include "qp.h"
+#include "wc.h"
+
 #define MSG_SIZE	(64u << 10)
 #define DEPTH		16
 #define REG_TRIES	5
 #define TIMEOUT_S	60
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
 
 static int parse_size(const char *s, uint64_t *v)
 {
@@ -71,22 +68,6 @@ static int parse_size(const char *s, uint64_t *v)
 	case 'g': *v <<= 30; end++; break;
 	}
 	return *end ? -1 : 0;
-}
-
-static struct ibv_context *open_device(const char *name)
-{
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	struct ibv_context *ctx = NULL;
-	int i;
-
-	for (i = 0; list && list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), name))
-			ctx = ibv_open_device(list[i]);
-	if (list)
-		ibv_free_device_list(list);
-	if (!ctx)
-		fprintf(stderr, "cannot open device %s\n", name);
-	return ctx;
 }
 
 /* ------------------------------------------------------------------------
@@ -110,8 +91,7 @@ static int reg_time(struct ibv_pd *pd, void *addr, uint64_t len,
 
 		us = (now_ns() - t0) / 1000;
 		if (!mr) {
-			printf("FAIL: ODP registration of %s: %s\n", what,
-			       strerror(errno));
+			expect_err(0, errno, "ODP registration of %s", what);
 			return -1;
 		}
 		ibv_dereg_mr(mr);
@@ -123,7 +103,7 @@ static int reg_time(struct ibv_pd *pd, void *addr, uint64_t len,
 	return 0;
 }
 
-static int cmd_reg(const char *dev, const char *file)
+static int cmd_reg(const char *dev_name, const char *file)
 {
 	const char *slack_env = getenv("PRXE_REG_SLACK_US");
 	uint64_t slack = slack_env ? strtoull(slack_env, NULL, 0) : 50000;
@@ -141,30 +121,25 @@ static int cmd_reg(const char *dev, const char *file)
 		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1 },
 		{ file, 0, PROT_READ | PROT_WRITE, MAP_SHARED, -1 },
 	};
-	struct ibv_context *ctx = open_device(dev);
-	struct ibv_pd *pd = ctx ? ibv_alloc_pd(ctx) : NULL;
 	int i, n = file ? 4 : 3, failed = 0;
+	struct dev d;
 
-	if (!pd)
-		return 2;
+	dev_open(&d, dev_name);
 	if (file) {
 		r[3].fd = open(file, O_RDWR);
-		if (r[3].fd < 0) {
-			perror(file);
-			return 2;
-		}
+		if (r[3].fd < 0)
+			die("%s: %s", file, strerror(errno));
 		r[3].len = lseek(r[3].fd, 0, SEEK_END);
 	}
 	for (i = 0; i < n; i++) {
 		void *p = mmap(NULL, r[i].len, r[i].prot, r[i].flags, r[i].fd, 0);
 
 		if (p == MAP_FAILED) {
-			printf("FAIL: mmap of %s: %s\n", r[i].what,
-			       strerror(errno));
+			expect_err(0, errno, "mmap of %s", r[i].what);
 			failed = 1;
 			continue;
 		}
-		if (reg_time(pd, p, r[i].len, r[i].what, &us))
+		if (reg_time(d.pd, p, r[i].len, r[i].what, &us))
 			failed = 1;
 		else if (i == 0)
 			small_us = us;
@@ -172,19 +147,17 @@ static int cmd_reg(const char *dev, const char *file)
 			worst = us;
 		munmap(p, r[i].len);
 	}
-	if (!failed && worst > small_us + slack) {
-		printf("FAIL: registration time grows with size: %" PRIu64
-		       " us against %" PRIu64 " us for 4 MiB\n", worst, small_us);
-		failed = 1;
-	} else if (!failed) {
-		printf("ok: registration time independent of size (at most %"
-		       PRIu64 " us, 4 MiB %" PRIu64 " us)\n", worst, small_us);
-	}
+	if (!failed)
+		check(worst <= small_us + slack,
+		      strf("at most %" PRIu64 " us (4 MiB's, plus %" PRIu64 " us)",
+			   small_us + slack, slack),
+		      strf("at most %" PRIu64 " us, 4 MiB %" PRIu64 " us", worst,
+			   small_us),
+		      "registration time independent of size");
 	if (r[3].fd >= 0)
 		close(r[3].fd);
-	ibv_dealloc_pd(pd);
-	ibv_close_device(ctx);
-	return failed;
+	dev_close(&d);
+	return check_summary();
 }
 
 /* ------------------------------------------------------------------------
@@ -192,8 +165,7 @@ static int cmd_reg(const char *dev, const char *file)
  */
 
 struct sweep {
-	struct ibv_context	*ctx;
-	struct ibv_pd		*pd;
+	struct dev		dev;
 	struct ibv_cq		*cq;
 	struct ibv_qp		*qp;
 	struct ibv_mr		*src_mr;	/* DEPTH messages, pinned */
@@ -218,48 +190,16 @@ static void pattern(uint8_t *buf, uint64_t off, size_t len, unsigned int pass)
 	}
 }
 
-static int qp_connect_self(struct sweep *s, int gid_index)
+/* The QP connected to itself through GID @gid_index at the port's MTU. */
+static void qp_connect_self(struct sweep *s, int gid_index)
 {
-	struct ibv_port_attr port;
-	union ibv_gid gid;
-	struct ibv_qp_attr a;
+	struct rc_attr r;
 
-	if (ibv_query_port(s->ctx, 1, &port) ||
-	    ibv_query_gid(s->ctx, 1, gid_index, &gid))
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_INIT;
-	a.port_num = 1;
-	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE;
-	if (ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = port.active_mtu;
-	a.dest_qp_num = s->qp->qp_num;
-	a.rq_psn = 0;
-	a.max_dest_rd_atomic = 1;
-	a.min_rnr_timer = 12;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = gid;
-	a.ah_attr.grh.sgid_index = gid_index;
-	a.ah_attr.grh.hop_limit = 64;
-	a.ah_attr.port_num = 1;
-	if (ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_AV |
-			  IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.sq_psn = 0;
-	a.max_rd_atomic = 1;
-	return ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-			     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-			     IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
+	dev_use_gid(&s->dev, gid_index);
+	rc_attr_default(&r, &s->dev, s->qp->qp_num);
+	r.path_mtu = s->dev.port.active_mtu;
+	r.access = IBV_ACCESS_REMOTE_WRITE;
+	must(rc_connect(s->qp, &r));
 }
 
 /* Allocate and write all of the file (zeros) before it is mapped. */
@@ -276,38 +216,28 @@ static int sweep_prewrite(struct sweep *s)
 	return fsync(s->fd);
 }
 
-static int sweep_setup(struct sweep *s, const char *dev, int gid_index,
-		       const char *file, bool written)
+/* The device, a QP connected to itself, the source and the region;
+ * setup errors end the run. */
+static void sweep_setup(struct sweep *s, const char *dev_name, int gid_index,
+			const char *file, bool written)
 {
-	struct ibv_qp_init_attr qa = {
-		.qp_type = IBV_QPT_RC,
-		.cap = { .max_send_wr = DEPTH, .max_recv_wr = 1,
-			 .max_send_sge = 1, .max_recv_sge = 1 },
-	};
+	struct ibv_qp_init_attr qa;
 	void *p;
 
 	s->fd = -1;
-	s->ctx = open_device(dev);
-	if (!s->ctx)
-		return -1;
-	s->pd = ibv_alloc_pd(s->ctx);
-	s->cq = ibv_create_cq(s->ctx, DEPTH, NULL, NULL, 0);
-	if (!s->pd || !s->cq)
-		return -1;
-	qa.send_cq = qa.recv_cq = s->cq;
-	s->qp = ibv_create_qp(s->pd, &qa);
-	if (!s->qp || qp_connect_self(s, gid_index)) {
-		fprintf(stderr, "QP setup: %s\n", strerror(errno));
-		return -1;
-	}
+	dev_open(&s->dev, dev_name);
+	s->cq = cq_create(&s->dev, DEPTH);
+	must(s->cq);
+	qp_init_attr_fill(&qa, IBV_QPT_RC, s->cq, s->cq, NULL, DEPTH, 1);
+	s->qp = qp_create(&s->dev, &qa);
+	must(s->qp);
+	qp_connect_self(s, gid_index);
 	s->src = aligned_alloc(4096, (size_t)DEPTH * MSG_SIZE);
 	if (!s->src)
-		return -1;
-	s->src_mr = ibv_reg_mr(s->pd, s->src, (size_t)DEPTH * MSG_SIZE, 0);
-	if (!s->src_mr) {
-		fprintf(stderr, "source registration: %s\n", strerror(errno));
-		return -1;
-	}
+		die("out of memory");
+	s->src_mr = ibv_reg_mr(s->dev.pd, s->src, (size_t)DEPTH * MSG_SIZE, 0);
+	if (!s->src_mr)
+		must_succeed(errno, "ibv_reg_mr of the source");
 	if (strcmp(file, "anon") && strcmp(file, "anon4k")) {
 		struct stat st;
 
@@ -315,38 +245,28 @@ static int sweep_setup(struct sweep *s, const char *dev, int gid_index,
 		s->fd = open(file, O_RDWR | O_CREAT, 0600);
 		if (s->fd < 0 || fstat(s->fd, &st) ||
 		    (!S_ISCHR(st.st_mode) && (ftruncate(s->fd, 0) ||
-					       ftruncate(s->fd, s->size)))) {
-			perror(file);
-			return -1;
-		}
+					       ftruncate(s->fd, s->size))))
+			die("%s: %s", file, strerror(errno));
 		s->by_pread = !S_ISCHR(st.st_mode);
-		if (written && s->by_pread && sweep_prewrite(s)) {
-			perror(file);
-			return -1;
-		}
+		if (written && s->by_pread && sweep_prewrite(s))
+			die("writing %s: %s", file, strerror(errno));
 		p = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 s->fd, 0);
 	} else {
 		p = mmap(NULL, s->size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p != MAP_FAILED && !strcmp(file, "anon4k") &&
-		    madvise(p, s->size, MADV_NOHUGEPAGE)) {
-			perror("madvise");
-			return -1;
-		}
+		    madvise(p, s->size, MADV_NOHUGEPAGE))
+			die("madvise: %s", strerror(errno));
 	}
-	if (p == MAP_FAILED) {
-		perror("mmap");
-		return -1;
-	}
+	if (p == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
 	s->dst = p;
-	s->dst_mr = ibv_reg_mr(s->pd, s->dst, s->size, IBV_ACCESS_LOCAL_WRITE |
+	s->dst_mr = ibv_reg_mr(s->dev.pd, s->dst, s->size, IBV_ACCESS_LOCAL_WRITE |
 			       IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_ON_DEMAND);
-	if (!s->dst_mr) {
-		fprintf(stderr, "ODP registration: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
+	if (!s->dst_mr)
+		must_succeed(errno, "ODP registration of %" PRIu64 " bytes",
+			     s->size);
 }
 
 /* One pass of WRITEs over the region; its bandwidth in MB/s (10^6). */
@@ -378,26 +298,24 @@ static int sweep_pass(struct sweep *s, unsigned int pass, double *mbps)
 
 			pattern((uint8_t *)(uintptr_t)sge.addr,
 				posted * MSG_SIZE, MSG_SIZE, pass);
-			if (ibv_post_send(s->qp, &wr, &bad)) {
-				printf("FAIL: post_send: %s\n", strerror(errno));
-				return -1;
-			}
+			must_succeed(ibv_post_send(s->qp, &wr, &bad),
+				     "post_send of WRITE %" PRIu64, posted);
 			posted++;
 		}
 		n = ibv_poll_cq(s->cq, DEPTH, wc);
 		for (i = 0; i < n; i++) {
 			if (wc[i].status != IBV_WC_SUCCESS) {
-				printf("FAIL: WRITE %" PRIu64 ": %s\n",
-				       (uint64_t)wc[i].wr_id,
-				       ibv_wc_status_str(wc[i].status));
+				check_fail("success", ibv_wc_status_str(wc[i].status),
+					   "WRITE %" PRIu64, (uint64_t)wc[i].wr_id);
 				return -1;
 			}
 			done++;
 		}
 		if (n < 0 || now_ns() > deadline) {
-			printf("FAIL: pass %u: %" PRIu64 " of %" PRIu64
-			       " WRITEs completed in %d s\n", pass, done, msgs,
-			       TIMEOUT_S);
+			check_fail(strf("%" PRIu64 " WRITEs completed in %d s",
+					msgs, TIMEOUT_S),
+				   n < 0 ? "ibv_poll_cq failed" :
+				   strf("%" PRIu64, done), "pass %u", pass);
 			return -1;
 		}
 	}
@@ -415,62 +333,58 @@ static int sweep_check(struct sweep *s, unsigned int pass)
 		const uint8_t *got = s->dst + off;
 
 		if (s->by_pread) {
-			if (pread(s->fd, seen, MSG_SIZE, off) != MSG_SIZE) {
-				printf("FAIL: pread at %" PRIu64 "\n", off);
-				return -1;
-			}
+			if (pread(s->fd, seen, MSG_SIZE, off) != MSG_SIZE)
+				die("pread at %" PRIu64 ": %s", off,
+				    strerror(errno));
 			got = seen;
 		}
 		pattern(want, off, MSG_SIZE, pass);
 		if (memcmp(got, want, MSG_SIZE)) {
-			printf("FAIL: pass %u: wrong data at offset %" PRIu64
-			       "..+64k\n", pass, off);
+			check_fail("what was written", "other bytes",
+				   "pass %u: data at offset %" PRIu64 "..+64k",
+				   pass, off);
 			return -1;
 		}
 	}
-	printf("ok: pass %u: all %" PRIu64 " bytes right%s\n", pass, s->size,
-	       s->by_pread ? " (read back with pread)" : "");
+	check_pass(strf("all %" PRIu64 " bytes right%s", s->size,
+			s->by_pread ? " (read back with pread)" : ""),
+		   "pass %u", pass);
 	return 0;
 }
 
-static int cmd_sweep(const char *dev, int gid_index, const char *file,
+static int cmd_sweep(const char *dev_name, int gid_index, const char *file,
 		     uint64_t size, bool written)
 {
 	struct sweep s = { .size = size };
 	double cold, warm;
 	char cmd[128];
 
-	if (!size || size % MSG_SIZE) {
-		fprintf(stderr, "SIZE must be a multiple of 64 KiB\n");
-		return 2;
-	}
-	if (sweep_setup(&s, dev, gid_index, file, written))
-		return 2;
+	if (!size || size % MSG_SIZE)
+		die("SIZE must be a multiple of 64 KiB");
+	sweep_setup(&s, dev_name, gid_index, file, written);
 	if (sweep_pass(&s, 1, &cold) || sweep_check(&s, 1) ||
 	    sweep_pass(&s, 2, &warm) || sweep_check(&s, 2))
-		return 1;
+		check_exit();
 	printf("sweep %s%s %" PRIu64 " MiB: cold %.1f MB/s, warm %.1f MB/s, "
 	       "cold/warm %.2f\n", file, written ? " (written)" : "",
 	       size >> 20, cold, warm, cold / warm);
 	fflush(stdout);
 	/* The device's view of the mirror, the region still registered. */
-	snprintf(cmd, sizeof(cmd), "rdma -dd resource show mr dev %s", dev);
-	if (system(cmd))
-		printf("FAIL: %s\n", cmd);
+	snprintf(cmd, sizeof(cmd), "rdma -dd resource show mr dev %s", dev_name);
+	expect_eq(0, system(cmd), "%s: its exit status", cmd);
 	ibv_dereg_mr(s.dst_mr);
 	ibv_dereg_mr(s.src_mr);
 	ibv_destroy_qp(s.qp);
 	ibv_destroy_cq(s.cq);
-	ibv_dealloc_pd(s.pd);
-	ibv_close_device(s.ctx);
-	return 0;
+	dev_close(&s.dev);
+	return check_summary();
 }
 
 int main(int argc, char **argv)
 {
 	uint64_t size;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	check_init("prxe_odp_mirror");
 	if (argc >= 3 && argc <= 4 && !strcmp(argv[1], "reg"))
 		return cmd_reg(argv[2], argc == 4 ? argv[3] : NULL);
 	if ((argc == 6 || (argc == 7 && !strcmp(argv[6], "written"))) &&
@@ -480,5 +394,5 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: prxe_odp_mirror reg DEVICE [FILE]\n"
 		"       prxe_odp_mirror sweep DEVICE GID_INDEX "
 		"FILE|DAXDEV|anon|anon4k SIZE [written]\n");
-	return 2;
+	return EXIT_SETUP;
 }

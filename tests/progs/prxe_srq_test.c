@@ -42,8 +42,12 @@
  *        Each event must come exactly once, to its object, and no other.
  *
  * Options: -d DEV (required), -g GID_INDEX (default: the first RoCEv2
- * GID), -t SECONDS (default 60).  Prints PASS: or FAIL: lines; exit 0
- * pass, 1 fail, 2 usage, 77 unsupported.
+ * GID), -t SECONDS (default 60).
+ *
+ * One line per check and a summary (tests/progs/lib/check.h); every mode
+ * and event scenario is a part, with a "PASS: NAME" line of its own.  A
+ * failed check the part cannot go on from ends the run.  Exit 0 pass, 1
+ * fail, 2 usage or setup error, 77 (SKIP) the device has no SRQs.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,18 +55,20 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
 
-#define PROG		"prxe_srq_test"
+#include "check.h"
+#include "dev.h"
+#include "qp.h"
+#include "wc.h"
+
 #define POISON		0xa5
 #define MAX_QPS		64
 #define MAX_EVENTS	64
@@ -79,40 +85,11 @@ static struct {
 	.max_size = 5000, .depth = 64, .window = 8,
 };
 
-static struct ibv_context *ctx;
-static struct ibv_pd *pd;
-static union ibv_gid gid;
-static struct ibv_device_attr_ex dev_attr;
+static struct dev dev;
 
-/* ------------------------------------------------------------------ */
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("FAIL: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	exit(1);
-}
-
-static void unsupported(const char *what)
-{
-	printf("UNSUPPORTED: %s\n", what);
-	exit(77);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* ------------------------------------------------------------------
+ * Objects; a failure to make one ends the run
+ */
 
 static uint64_t mix(uint64_t x)
 {
@@ -122,84 +99,31 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-static const char *ev_name(enum ibv_event_type t)
-{
-	return ibv_event_type_str(t);
-}
-
-/* ------------------------------------------------------------------ */
-
 static void open_device(void)
 {
-	struct ibv_device **list;
-	struct ibv_port_attr pa;
-	int i, n;
-
-	list = ibv_get_device_list(&n);
-	if (!list)
-		die("ibv_get_device_list: %s", strerror(errno));
-	for (i = 0; i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), opt.dev))
-			break;
-	if (i == n)
-		die("device %s not found", opt.dev);
-	ctx = ibv_open_device(list[i]);
-	if (!ctx)
-		die("ibv_open_device(%s): %s", opt.dev, strerror(errno));
-	ibv_free_device_list(list);
-	if (ibv_query_device_ex(ctx, NULL, &dev_attr))
-		die("ibv_query_device_ex failed");
-	if (ibv_query_port(ctx, 1, &pa))
-		die("ibv_query_port failed");
-	if (pa.state != IBV_PORT_ACTIVE)
-		die("port 1 of %s is not active", opt.dev);
-	if (opt.gid_index < 0) {
-		for (i = 0; i < pa.gid_tbl_len; i++) {
-			struct ibv_gid_entry e;
-
-			if (ibv_query_gid_ex(ctx, 1, i, &e, 0))
-				continue;
-			if (e.gid_type == IBV_GID_TYPE_ROCE_V2) {
-				opt.gid_index = i;
-				break;
-			}
-		}
-		if (opt.gid_index < 0)
-			die("%s has no RoCEv2 GID", opt.dev);
-	}
-	if (ibv_query_gid(ctx, 1, opt.gid_index, &gid))
-		die("ibv_query_gid(%d) failed", opt.gid_index);
-	pd = ibv_alloc_pd(ctx);
-	if (!pd)
-		die("ibv_alloc_pd: %s", strerror(errno));
+	dev_open(&dev, opt.dev);
+	if (opt.gid_index < 0)
+		opt.gid_index = dev_roce_gid(&dev, false);
+	dev_use_gid(&dev, opt.gid_index);
 	/* Events are read with a timeout. */
-	if (fcntl(ctx->async_fd, F_SETFL,
-		  fcntl(ctx->async_fd, F_GETFL) | O_NONBLOCK))
+	if (fcntl(dev.ctx->async_fd, F_SETFL,
+		  fcntl(dev.ctx->async_fd, F_GETFL) | O_NONBLOCK))
 		die("O_NONBLOCK on the async fd: %s", strerror(errno));
 }
 
 static struct ibv_cq *make_cq(int n)
 {
-	struct ibv_cq *cq = ibv_create_cq(ctx, n, NULL, NULL, 0);
+	struct ibv_cq *cq = cq_create(&dev, n);
 
-	if (!cq)
-		die("ibv_create_cq(%d): %s", n, strerror(errno));
+	must(cq);
 	return cq;
 }
 
 static struct ibv_srq *make_srq(uint32_t max_wr, uint32_t max_sge)
 {
-	struct ibv_srq_init_attr a = {
-		.attr = { .max_wr = max_wr, .max_sge = max_sge },
-	};
-	struct ibv_srq *srq = ibv_create_srq(pd, &a);
+	struct ibv_srq *srq = srq_create(&dev, max_wr, max_sge);
 
-	if (!srq)
-		die("ibv_create_srq(max_wr %u, max_sge %u): %s", max_wr,
-		    max_sge, strerror(errno));
-	if (a.attr.max_wr < max_wr || a.attr.max_sge < max_sge)
-		die("ibv_create_srq granted max_wr %u max_sge %u, asked %u %u",
-		    a.attr.max_wr, a.attr.max_sge, max_wr, max_sge);
+	must(srq);
 	return srq;
 }
 
@@ -207,75 +131,26 @@ static struct ibv_qp *make_qp(struct ibv_cq *scq, struct ibv_cq *rcq,
 			      struct ibv_srq *srq, uint32_t send_wr,
 			      uint32_t recv_wr)
 {
-	struct ibv_qp_init_attr a = {
-		.send_cq = scq,
-		.recv_cq = rcq,
-		.srq = srq,
-		.qp_type = IBV_QPT_RC,
-		.cap = {
-			.max_send_wr = send_wr,
-			.max_recv_wr = srq ? 0 : recv_wr,
-			.max_send_sge = 1,
-			.max_recv_sge = srq ? 0 : 1,
-		},
-	};
-	struct ibv_qp *qp = ibv_create_qp(pd, &a);
+	struct ibv_qp_init_attr init;
+	struct ibv_qp *qp;
 
-	if (!qp)
-		die("ibv_create_qp%s: %s", srq ? " on an SRQ" : "",
-		    strerror(errno));
+	qp_init_attr_fill(&init, IBV_QPT_RC, scq, rcq, srq, send_wr, recv_wr);
+	qp = qp_create(&dev, &init);
+	must(qp);
 	return qp;
-}
-
-static void modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
-		   const char *what)
-{
-	int ret = ibv_modify_qp(qp, a, mask);
-
-	if (ret)
-		die("ibv_modify_qp(QP %#x, %s): %s", qp->qp_num, what,
-		    strerror(ret));
 }
 
 /* Bring @qp to RTS connected to @peer (on this device). */
 static void connect_qp(struct ibv_qp *qp, struct ibv_qp *peer)
 {
-	struct ibv_qp_attr a;
+	struct rc_attr r;
 
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_INIT;
-	a.port_num = 1;
-	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-			    IBV_ACCESS_REMOTE_ATOMIC;
-	modify(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-	       IBV_QP_ACCESS_FLAGS, "INIT");
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = peer->qp_num;
-	a.rq_psn = 1000;
-	a.max_dest_rd_atomic = 4;
-	a.min_rnr_timer = 1;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = gid;
-	a.ah_attr.grh.sgid_index = opt.gid_index;
-	a.ah_attr.grh.hop_limit = 64;
-	a.ah_attr.port_num = 1;
-	modify(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-	       IBV_QP_DEST_QPN | IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
-	       IBV_QP_MIN_RNR_TIMER, "RTR");
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.sq_psn = 1000;
-	a.max_rd_atomic = 4;
-	modify(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
-	       IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC,
-	       "RTS");
+	rc_attr_default(&r, &dev, peer->qp_num);
+	r.access |= IBV_ACCESS_REMOTE_ATOMIC;
+	r.rq_psn = r.sq_psn = 1000;
+	r.max_dest_rd_atomic = r.max_rd_atomic = 4;
+	r.min_rnr_timer = 1;
+	must(rc_connect(qp, &r));
 }
 
 static void pair(struct ibv_qp *a, struct ibv_qp *b)
@@ -286,13 +161,13 @@ static void pair(struct ibv_qp *a, struct ibv_qp *b)
 
 static struct ibv_mr *make_mr(void *buf, size_t len, int extra)
 {
-	struct ibv_mr *mr = ibv_reg_mr(pd, buf, len, IBV_ACCESS_LOCAL_WRITE |
+	struct ibv_mr *mr = ibv_reg_mr(dev.pd, buf, len, IBV_ACCESS_LOCAL_WRITE |
 				       IBV_ACCESS_REMOTE_WRITE |
 				       IBV_ACCESS_REMOTE_READ |
 				       IBV_ACCESS_REMOTE_ATOMIC | extra);
 
 	if (!mr)
-		die("ibv_reg_mr(%zu bytes): %s", len, strerror(errno));
+		must_succeed(errno, "ibv_reg_mr(%zu bytes)", len);
 	return mr;
 }
 
@@ -309,13 +184,9 @@ static void post_srq(struct ibv_srq *srq, uint64_t wr_id, void *addr,
 		     uint32_t len, uint32_t lkey)
 {
 	struct ibv_sge sge = { (uintptr_t)addr, len, lkey };
-	struct ibv_recv_wr wr = { .wr_id = wr_id, .sg_list = &sge,
-				  .num_sge = 1 }, *bad;
-	int ret = ibv_post_srq_recv(srq, &wr, &bad);
 
-	if (ret)
-		die("ibv_post_srq_recv(wr_id %" PRIu64 "): %s", wr_id,
-		    strerror(ret));
+	must_succeed(post_srq_recv_one(srq, wr_id, &sge),
+		     "ibv_post_srq_recv(wr_id %" PRIu64 ")", wr_id);
 }
 
 static void post_send(struct ibv_qp *qp, uint64_t wr_id,
@@ -324,67 +195,91 @@ static void post_send(struct ibv_qp *qp, uint64_t wr_id,
 		      uint32_t imm)
 {
 	struct ibv_sge sge = { (uintptr_t)addr, len, lkey };
-	struct ibv_send_wr wr = {
-		.wr_id = wr_id, .sg_list = &sge, .num_sge = 1,
-		.opcode = op, .send_flags = IBV_SEND_SIGNALED,
-	}, *bad;
-	int ret;
+	struct ibv_send_wr wr, *bad;
 
+	send_wr_fill(&wr, wr_id, op, &sge, 1);
+	send_wr_remote(&wr, raddr, rkey);
 	if (op == IBV_WR_SEND_WITH_IMM)
 		wr.imm_data = htonl(imm);
-	if (op == IBV_WR_RDMA_WRITE) {
-		wr.wr.rdma.remote_addr = raddr;
-		wr.wr.rdma.rkey = rkey;
-	}
-	if (op == IBV_WR_ATOMIC_FETCH_AND_ADD) {
-		wr.wr.atomic.remote_addr = raddr;
-		wr.wr.atomic.rkey = rkey;
+	if (op == IBV_WR_ATOMIC_FETCH_AND_ADD)
 		wr.wr.atomic.compare_add = 1;
+	must_succeed(ibv_post_send(qp, &wr, &bad),
+		     "ibv_post_send(QP %#x, wr_id %#" PRIx64 ")", qp->qp_num,
+		     wr_id);
+}
+
+/* The QP is in @state. */
+static void expect_qp_state(struct ibv_qp *qp, enum ibv_qp_state state,
+			    const char *what)
+{
+	int seen = qp_state(qp);
+
+	check(seen == (int)state, qp_state_name(state), qp_state_name(seen),
+	      "%s: QP %#x's state", what, qp->qp_num);
+}
+
+/* @n pairs of QPs, then the SRQ (if any) and the two CQs they used. */
+static void qp_pairs_free(unsigned int n, struct ibv_qp **a, struct ibv_qp **b,
+			  struct ibv_srq *srq, struct ibv_cq *scq,
+			  struct ibv_cq *rcq)
+{
+	unsigned int k;
+	int ret;
+
+	for (k = 0; k < n; k++) {
+		ibv_destroy_qp(a[k]);
+		ibv_destroy_qp(b[k]);
 	}
-	ret = ibv_post_send(qp, &wr, &bad);
-	if (ret)
-		die("ibv_post_send(QP %#x, wr_id %#" PRIx64 "): %s",
-		    qp->qp_num, wr_id, strerror(ret));
+	if (srq && (ret = ibv_destroy_srq(srq)))
+		expect_err(0, ret, "ibv_destroy_srq with its QPs gone");
+	ibv_destroy_cq(scq);
+	ibv_destroy_cq(rcq);
 }
 
-/* One completion of @cq within the timeout. */
-static void poll_one(struct ibv_cq *cq, struct ibv_wc *wc, const char *what)
+/*
+ * What a limit or events scenario runs on: @n requester QPs r[] on the
+ * send CQ, each connected to a responder QP s[] that receives on the
+ * receive CQ, from the SRQ if there is one; one registered buffer.
+ */
+struct scene {
+	struct ibv_cq *scq, *rcq;
+	struct ibv_srq *srq;
+	unsigned int n;
+	struct ibv_qp *r[2], *s[2];
+	uint8_t *buf;
+	struct ibv_mr *mr;
+};
+
+/* @srq_wr 0: no SRQ; @send_wr: each requester's send queue. */
+static void scene_new(struct scene *sc, int scq_cqe, int rcq_cqe,
+		      uint32_t srq_wr, unsigned int n, uint32_t send_wr,
+		      size_t buf_len)
 {
-	uint64_t end = now_ms() + opt.timeout_s * 1000ull;
-	int n;
+	unsigned int k;
 
-	while ((n = ibv_poll_cq(cq, 1, wc)) == 0)
-		if (now_ms() > end)
-			die("%s: no completion within %u s", what,
-			    opt.timeout_s);
-	if (n < 0)
-		die("%s: ibv_poll_cq failed", what);
-}
-
-/* No completion on @cq for @ms. */
-static void expect_cq_quiet(struct ibv_cq *cq, int ms, const char *what)
-{
-	uint64_t end = now_ms() + ms;
-	struct ibv_wc wc;
-
-	while (now_ms() < end) {
-		if (ibv_poll_cq(cq, 1, &wc) > 0)
-			die("%s: unexpected completion wr_id %#" PRIx64
-			    " status %s QP %#x", what, wc.wr_id,
-			    ibv_wc_status_str(wc.status), wc.qp_num);
-		usleep(1000);
+	memset(sc, 0, sizeof(*sc));
+	sc->scq = make_cq(scq_cqe);
+	sc->rcq = make_cq(rcq_cqe);
+	if (srq_wr)
+		sc->srq = make_srq(srq_wr, 1);
+	sc->n = n;
+	sc->buf = xalloc(buf_len);
+	sc->mr = make_mr(sc->buf, buf_len, 0);
+	for (k = 0; k < n; k++) {
+		sc->r[k] = make_qp(sc->scq, sc->scq, NULL, send_wr, 1);
+		/* A responder sends nothing; its send CQ is the requesters'
+		 * when it is on the SRQ, else its receive CQ. */
+		sc->s[k] = sc->srq ? make_qp(sc->scq, sc->rcq, sc->srq, 1, 0) :
+				     make_qp(sc->rcq, sc->rcq, NULL, 1, 4);
+		pair(sc->r[k], sc->s[k]);
 	}
 }
 
-static void expect_wc(const struct ibv_wc *wc, uint64_t wr_id,
-		      enum ibv_wc_status status, uint32_t qp_num,
-		      const char *what)
+static void scene_free(struct scene *sc)
 {
-	if (wc->status != status || wc->wr_id != wr_id || wc->qp_num != qp_num)
-		die("%s: expected wr_id %#" PRIx64 " status %s QP %#x, saw "
-		    "wr_id %#" PRIx64 " status %s QP %#x", what, wr_id,
-		    ibv_wc_status_str(status), qp_num, wc->wr_id,
-		    ibv_wc_status_str(wc->status), wc->qp_num);
+	qp_pairs_free(sc->n, sc->r, sc->s, sc->srq, sc->scq, sc->rcq);
+	ibv_dereg_mr(sc->mr);
+	free(sc->buf);
 }
 
 /* ------------------------------------------------------------------
@@ -395,6 +290,11 @@ struct seen_event {
 	enum ibv_event_type type;
 	void *obj;		/* the QP, CQ or SRQ; NULL for port events */
 };
+
+static const char *ev_name(enum ibv_event_type t)
+{
+	return ibv_event_type_str(t);
+}
 
 static void *event_obj(const struct ibv_async_event *e)
 {
@@ -427,7 +327,7 @@ static unsigned int read_events(struct seen_event *seen, unsigned int max,
 
 	for (;;) {
 		struct ibv_async_event e;
-		struct pollfd p = { .fd = ctx->async_fd, .events = POLLIN };
+		struct pollfd p = { .fd = dev.ctx->async_fd, .events = POLLIN };
 		int left = (int)(end - now_ms());
 
 		if (want && n >= want)
@@ -436,10 +336,10 @@ static unsigned int read_events(struct seen_event *seen, unsigned int max,
 			break;
 		if (poll(&p, 1, left) <= 0)
 			continue;
-		if (ibv_get_async_event(ctx, &e))
+		if (ibv_get_async_event(dev.ctx, &e))
 			continue;
-		printf("  event %s (%d) on %p\n", ev_name(e.event_type),
-		       e.event_type, event_obj(&e));
+		note("event %s (%d) on %p", ev_name(e.event_type),
+		     e.event_type, event_obj(&e));
 		if (n < max) {
 			seen[n].type = e.event_type;
 			seen[n].obj = event_obj(&e);
@@ -452,7 +352,8 @@ static unsigned int read_events(struct seen_event *seen, unsigned int max,
 
 /*
  * Exactly the events @want (type, object pairs) arrive within a few
- * seconds, each once, and nothing else within QUIET_MS after them.
+ * seconds, each once, and nothing else within QUIET_MS after them; the
+ * end of the run if not.
  */
 static void expect_events(const struct seen_event *want, unsigned int nwant,
 			  const char *what)
@@ -470,47 +371,23 @@ static void expect_events(const struct seen_event *want, unsigned int nwant,
 			    want[j].obj == seen[i].obj)
 				break;
 		if (j == nwant)
-			die("%s: unexpected event %s on %p (%u events seen, %u expected)",
-			    what, ev_name(seen[i].type), seen[i].obj, n, nwant);
+			fail_exit(strf("%u event(s)", nwant),
+				  strf("%u, among them %s on %p", n,
+				       ev_name(seen[i].type), seen[i].obj),
+				  "%s: events", what);
 		used[j] = true;
 	}
 	for (j = 0; j < nwant; j++)
 		if (!used[j])
-			die("%s: expected event %s on %p, not seen (%u events seen)",
-			    what, ev_name(want[j].type), want[j].obj, n);
-	printf("ok: %s: %u event(s) as expected, each once\n", what, nwant);
+			fail_exit(strf("%s on %p", ev_name(want[j].type), want[j].obj),
+				  strf("%u other event(s)", n), "%s: events", what);
+	check_pass(nwant ? strf("%u event(s) as expected, each once", nwant) :
+		   strf("none in %d ms", QUIET_MS), "%s: events", what);
 }
 
-static void expect_no_event(int ms, const char *what)
+static void expect_no_event(const char *what)
 {
 	expect_events(NULL, 0, what);
-	(void)ms;
-}
-
-static enum ibv_qp_state qp_state(struct ibv_qp *qp)
-{
-	struct ibv_qp_attr a;
-	struct ibv_qp_init_attr ia;
-
-	if (ibv_query_qp(qp, &a, IBV_QP_STATE, &ia))
-		die("ibv_query_qp failed");
-	return a.qp_state;
-}
-
-/* @n pairs of QPs, then the SRQ and the two CQs they used. */
-static void qp_pairs_free(unsigned int n, struct ibv_qp **a, struct ibv_qp **b,
-			  struct ibv_srq *srq, struct ibv_cq *scq,
-			  struct ibv_cq *rcq)
-{
-	unsigned int k;
-
-	for (k = 0; k < n; k++) {
-		ibv_destroy_qp(a[k]);
-		ibv_destroy_qp(b[k]);
-	}
-	ibv_destroy_srq(srq);
-	ibv_destroy_cq(scq);
-	ibv_destroy_cq(rcq);
 }
 
 /* ------------------------------------------------------------------
@@ -542,6 +419,60 @@ static uint32_t msg_imm(unsigned int q, unsigned int seq)
 	return (uint32_t)mix((uint64_t)q << 40 | seq) | 1;
 }
 
+/* The QP of @qps[n] whose number @wc has, or n. */
+static unsigned int qp_index(struct ibv_qp **qps, unsigned int n,
+			     const struct ibv_wc *wc)
+{
+	unsigned int q;
+
+	for (q = 0; q < n && qps[q]->qp_num != wc->qp_num; q++)
+		;
+	return q;
+}
+
+/* A completion the run cannot go on without: as @want, or the end. */
+static void wc_must(const struct ibv_wc *wc, const struct wc_want *want,
+		    const char *what)
+{
+	if (!wc_matches(wc, want))
+		must(wc_check(wc, want, "%s", what));
+}
+
+/* Receive @wc of message @seq of responder @q: every field and byte. */
+static void check_message(const struct ibv_wc *wc, unsigned int q,
+			  unsigned int seq, const uint8_t *b, uint32_t slot)
+{
+	uint32_t len = msg_size(q, seq), off;
+	bool imm = seq % 3 == 2;
+	const struct wc_want want = {
+		.any_wr_id = true, .status = IBV_WC_SUCCESS,
+		.check_opcode = true, .opcode = IBV_WC_RECV,
+		.check_len = true, .byte_len = len,
+	};
+
+	wc_must(wc, &want, strf("QP #%u message %u (WQE %" PRIu64 ")", q, seq,
+				wc->wr_id));
+	if (!!(wc->wc_flags & IBV_WC_WITH_IMM) != imm ||
+	    (imm && ntohl(wc->imm_data) != msg_imm(q, seq)))
+		fail_exit(imm ? strf("immediate data %#x", msg_imm(q, seq)) :
+			  "no immediate data",
+			  wc->wc_flags & IBV_WC_WITH_IMM ?
+			  strf("immediate data %#x", ntohl(wc->imm_data)) :
+			  "no immediate data",
+			  "QP #%u message %u", q, seq);
+	for (off = 0; off < len; off++)
+		if (b[off] != msg_byte(q, seq, off))
+			fail_exit(strf("%#x", msg_byte(q, seq, off)),
+				  strf("%#x", b[off]),
+				  "QP #%u message %u (%u bytes) in WQE %" PRIu64 ": byte %u",
+				  q, seq, len, wc->wr_id, off);
+	for (; off < slot; off++)
+		if (b[off] != POISON)
+			fail_exit(strf("the poison %#x", POISON), strf("%#x", b[off]),
+				  "QP #%u message %u (%u bytes) in WQE %" PRIu64 ": byte %u after the message",
+				  q, seq, len, wc->wr_id, off);
+}
+
 static void run_data(void)
 {
 	unsigned int nqp = opt.nqp, q, i;
@@ -550,6 +481,7 @@ static void run_data(void)
 	unsigned int sent[MAX_QPS] = { 0 }, sdone[MAX_QPS] = { 0 };
 	unsigned int rdone[MAX_QPS] = { 0 };
 	unsigned int total = nqp * opt.msgs, received = 0, send_completed = 0;
+	const struct ibv_odp_caps *odp = &dev.attr.odp_caps;
 	struct ibv_cq *scq, *rcq;
 	struct ibv_mr *smr, *rmr;
 	struct ibv_srq *srq;
@@ -559,12 +491,17 @@ static void run_data(void)
 
 	if (nqp < 1 || nqp > MAX_QPS || opt.window < 1 || opt.depth < 1)
 		die("bad -q / -w / -r");
-	if (opt.odp) {
-		if (!(dev_attr.odp_caps.general_caps & IBV_ODP_SUPPORT) ||
-		    !(dev_attr.odp_caps.per_transport_caps.rc_odp_caps &
-		      IBV_ODP_SUPPORT_SRQ_RECV))
-			die("--odp: the device does not advertise IBV_ODP_SUPPORT_SRQ_RECV for RC");
-	}
+	part_begin("data: %u QPs x %u messages of 0..%u bytes through one SRQ of %u WQEs%s",
+		   nqp, opt.msgs, opt.max_size, opt.depth, opt.odp ? " (ODP)" : "");
+	if (opt.odp)
+		must(check((odp->general_caps & IBV_ODP_SUPPORT) &&
+			   (odp->per_transport_caps.rc_odp_caps &
+			    IBV_ODP_SUPPORT_SRQ_RECV),
+			   "IBV_ODP_SUPPORT and IBV_ODP_SUPPORT_SRQ_RECV for RC",
+			   strf("general_caps 0x%" PRIx64 ", rc_odp_caps 0x%x",
+				(uint64_t)odp->general_caps,
+				odp->per_transport_caps.rc_odp_caps),
+			   "--odp: the device's ODP caps"));
 	scq = make_cq(nqp * opt.window);
 	rcq = make_cq(opt.depth);
 	srq = make_srq(opt.depth, 1);
@@ -576,6 +513,8 @@ static void run_data(void)
 	sbuf = xalloc((size_t)nqp * opt.window * slot);
 	rbuf = xalloc((size_t)opt.depth * slot);
 	posted = calloc(opt.depth, 1);
+	if (!posted)
+		die("out of memory");
 	smr = make_mr(sbuf, (size_t)nqp * opt.window * slot, 0);
 	rmr = make_mr(rbuf, (size_t)opt.depth * slot,
 		      opt.odp ? IBV_ACCESS_ON_DEMAND : 0);
@@ -611,15 +550,16 @@ static void run_data(void)
 
 		n = ibv_poll_cq(scq, 16, wc);
 		for (k = 0; k < n; k++) {
-			for (q = 0; q < nqp && req[q]->qp_num != wc[k].qp_num; q++)
-				;
+			q = qp_index(req, nqp, &wc[k]);
 			if (q == nqp)
-				die("send completion of QP %#x, not a requester (wr_id %#" PRIx64 ", %s)",
-				    wc[k].qp_num, wc[k].wr_id,
-				    ibv_wc_status_str(wc[k].status));
-			expect_wc(&wc[k], (uint64_t)q << 32 | sdone[q],
-				  IBV_WC_SUCCESS, req[q]->qp_num,
-				  "send completion");
+				fail_exit("a requester's", strf("QP %#x (wr_id %#" PRIx64 ", %s)",
+								wc[k].qp_num, wc[k].wr_id,
+								ibv_wc_status_str(wc[k].status)),
+					  "send completion: its QP");
+			wc_must(&wc[k], &(struct wc_want){
+					.wr_id = (uint64_t)q << 32 | sdone[q],
+					.status = IBV_WC_SUCCESS, .qp = req[q] },
+				"send completion");
 			sdone[q]++;
 			send_completed++;
 		}
@@ -627,99 +567,78 @@ static void run_data(void)
 		n = ibv_poll_cq(rcq, 16, wc);
 		for (k = 0; k < n; k++) {
 			struct ibv_wc *w = &wc[k];
-			unsigned int seq;
 			uint8_t *b;
-			uint32_t len, off;
-			bool imm;
 
-			for (q = 0; q < nqp && resp[q]->qp_num != w->qp_num; q++)
-				;
+			q = qp_index(resp, nqp, w);
 			if (q == nqp)
-				die("receive completion of QP %#x, not a responder on the SRQ (wr_id %#" PRIx64 ")",
-				    w->qp_num, w->wr_id);
-			if (w->status != IBV_WC_SUCCESS)
-				die("receive on QP %#x (#%u): status %s, wr_id %" PRIu64,
-				    w->qp_num, q, ibv_wc_status_str(w->status),
-				    w->wr_id);
+				fail_exit("a responder on the SRQ",
+					  strf("QP %#x (wr_id %#" PRIx64 ")",
+					       w->qp_num, w->wr_id),
+					  "receive completion: its QP");
 			if (w->wr_id >= opt.depth || !posted[w->wr_id])
-				die("receive on QP #%u: wr_id %" PRIu64 " is not a posted SRQ WQE",
-				    q, w->wr_id);
-			seq = rdone[q]++;
-			if (seq >= opt.msgs)
-				die("QP #%u received more than %u messages", q,
-				    opt.msgs);
-			len = msg_size(q, seq);
-			imm = seq % 3 == 2;
-			if (w->byte_len != len)
-				die("QP #%u message %u: byte_len %u, expected %u (wr_id %" PRIu64 ")",
-				    q, seq, w->byte_len, len, w->wr_id);
-			if (w->opcode != IBV_WC_RECV)
-				die("QP #%u message %u: opcode %d, expected IBV_WC_RECV",
-				    q, seq, w->opcode);
-			if (!!(w->wc_flags & IBV_WC_WITH_IMM) != imm ||
-			    (imm && ntohl(w->imm_data) != msg_imm(q, seq)))
-				die("QP #%u message %u: immediate data %s %#x, expected %s %#x",
-				    q, seq,
-				    w->wc_flags & IBV_WC_WITH_IMM ? "present" : "absent",
-				    ntohl(w->imm_data), imm ? "present" : "absent",
-				    msg_imm(q, seq));
+				fail_exit("a posted SRQ WQE",
+					  strf("wr_id %" PRIu64, w->wr_id),
+					  "receive on QP #%u", q);
+			if (rdone[q] >= opt.msgs)
+				fail_exit(strf("%u messages", opt.msgs), "more",
+					  "QP #%u: messages received", q);
 			b = rbuf + (size_t)w->wr_id * slot;
-			for (off = 0; off < len; off++)
-				if (b[off] != msg_byte(q, seq, off))
-					die("QP #%u message %u (%u bytes) in WQE %" PRIu64 ": byte %u is %#x, expected %#x",
-					    q, seq, len, w->wr_id, off, b[off],
-					    msg_byte(q, seq, off));
-			for (; off < slot; off++)
-				if (b[off] != POISON)
-					die("QP #%u message %u (%u bytes) in WQE %" PRIu64 ": byte %u after the message is %#x, not the poison",
-					    q, seq, len, w->wr_id, off, b[off]);
+			check_message(w, q, rdone[q]++, b, slot);
 			received++;
 			memset(b, POISON, slot);
 			post_srq(srq, w->wr_id, b, slot, rmr->lkey);
 		}
 		if (now_ms() > end) {
 			for (q = 0; q < nqp; q++)
-				printf("  QP #%u: sent %u, send completions %u, received %u\n",
-				       q, sent[q], sdone[q], rdone[q]);
-			die("timed out after %u s: %u of %u received, %u send completions",
-			    opt.timeout_s, received, total, send_completed);
+				note("QP #%u: sent %u, send completions %u, received %u",
+				     q, sent[q], sdone[q], rdone[q]);
+			fail_exit(strf("%u received, %u send completions within %u s",
+				       total, total, opt.timeout_s),
+				  strf("%u received, %u send completions",
+				       received, send_completed),
+				  "data");
 		}
 	}
+	/* Every failure above ended the run. */
+	check_pass(strf("%u messages, each in order on its QP, every byte checked",
+			total), "data: receives");
 
-	if (ibv_query_srq(srq, &sa))
-		die("ibv_query_srq failed");
-	if (sa.srq_limit != 0 || sa.max_wr < opt.depth)
-		die("ibv_query_srq: limit %u max_wr %u, expected 0 and >= %u",
-		    sa.srq_limit, sa.max_wr, opt.depth);
-	expect_no_event(QUIET_MS, "data transfer");
+	must_succeed(ibv_query_srq(srq, &sa), "ibv_query_srq");
+	expect_eq(0, sa.srq_limit, "ibv_query_srq after the data: srq_limit");
+	check(sa.max_wr >= opt.depth, strf("at least %u", opt.depth),
+	      strf("%u", sa.max_wr), "ibv_query_srq after the data: max_wr");
+	expect_no_event("data transfer");
 
 	qp_pairs_free(nqp, req, resp, srq, scq, rcq);
 	ibv_dereg_mr(smr);
 	ibv_dereg_mr(rmr);
-	printf("PASS: %u QPs x %u messages of 0..%u bytes through one SRQ of %u WQEs%s, every byte checked\n",
-	       nqp, opt.msgs, opt.max_size, opt.depth, opt.odp ? " (ODP)" : "");
+	free(posted);
+	part_end();
 }
 
 /* ------------------------------------------------------------------
  * limit: the SRQ limit event
  */
 
+/* The SRQ's limit, as ibv_query_srq() says. */
+static uint32_t srq_limit(struct ibv_srq *srq)
+{
+	struct ibv_srq_attr a;
+
+	must_succeed(ibv_query_srq(srq, &a), "ibv_query_srq");
+	return a.srq_limit;
+}
+
 static void arm_limit(struct ibv_srq *srq, uint32_t limit)
 {
 	struct ibv_srq_attr a = { .srq_limit = limit };
-	int ret = ibv_modify_srq(srq, &a, IBV_SRQ_LIMIT);
 
-	if (ret)
-		die("ibv_modify_srq(IBV_SRQ_LIMIT %u): %s", limit, strerror(ret));
-	if (ibv_query_srq(srq, &a))
-		die("ibv_query_srq failed");
-	if (a.srq_limit != limit)
-		die("ibv_query_srq after arming %u: limit %u", limit,
-		    a.srq_limit);
-	printf("ok: limit %u armed\n", limit);
+	must_succeed(ibv_modify_srq(srq, &a, IBV_SRQ_LIMIT),
+		     "ibv_modify_srq(IBV_SRQ_LIMIT %u)", limit);
+	must(expect_eq(limit, srq_limit(srq), "ibv_query_srq after arming the limit"));
 }
 
-/* Send one message R -> S and take its receive completion. */
+/* Send one message R -> S and take its receive completion; its wr_id. */
 static uint64_t send_recv_one(struct ibv_qp *r, struct ibv_cq *scq,
 			      struct ibv_cq *rcq, struct ibv_qp *s,
 			      uint8_t *buf, uint32_t lkey, unsigned int seq)
@@ -727,109 +646,99 @@ static uint64_t send_recv_one(struct ibv_qp *r, struct ibv_cq *scq,
 	struct ibv_wc wc;
 
 	post_send(r, seq, IBV_WR_SEND, buf, 8, lkey, 0, 0, 0);
-	poll_one(scq, &wc, "send completion");
-	expect_wc(&wc, seq, IBV_WC_SUCCESS, r->qp_num, "send completion");
-	poll_one(rcq, &wc, "receive completion");
-	if (wc.status != IBV_WC_SUCCESS || wc.qp_num != s->qp_num ||
-	    wc.byte_len != 8)
-		die("receive #%u: status %s QP %#x byte_len %u, expected success on QP %#x with 8 bytes",
-		    seq, ibv_wc_status_str(wc.status), wc.qp_num, wc.byte_len,
-		    s->qp_num);
+	must(expect_wc(scq, &(struct wc_want){ .wr_id = seq,
+					       .status = IBV_WC_SUCCESS, .qp = r },
+		       NULL, "send %u", seq));
+	must(expect_wc(rcq, &(struct wc_want){ .any_wr_id = true,
+					       .status = IBV_WC_SUCCESS, .qp = s,
+					       .check_len = true, .byte_len = 8 },
+		       &wc, "receive %u", seq));
 	return wc.wr_id;
+}
+
+/* No event for a moment, after message @k. */
+static void expect_no_event_yet(unsigned int k, unsigned int left,
+				uint32_t limit)
+{
+	struct seen_event seen[4];
+	unsigned int n = read_events(seen, 4, 20, 0);
+
+	if (n)
+		fail_exit("no event",
+			  strf("%u event(s), first %s", n, ev_name(seen[0].type)),
+			  "message %u (%u WQEs left posted, limit %u)", k, left,
+			  limit);
 }
 
 static void run_limit(void)
 {
 	const uint32_t depth = 16, limit = 4;
-	struct ibv_cq *scq = make_cq(16), *rcq = make_cq(32);
-	struct ibv_srq *srq = make_srq(depth, 1);
-	struct ibv_qp *r = make_qp(scq, scq, NULL, 4, 1);
-	struct ibv_qp *s = make_qp(scq, rcq, srq, 1, 0);
-	uint8_t *buf = xalloc(65536);
-	struct ibv_mr *mr = make_mr(buf, 65536, 0);
 	struct seen_event want;
 	struct ibv_srq_attr a;
 	unsigned int k, seq = 0;
+	struct ibv_srq *srq;
+	struct ibv_qp *r, *s;
+	struct scene sc;
+	uint8_t *buf;
+	uint32_t lkey;
 	int ret;
 
-	pair(r, s);
-	if (ibv_query_srq(srq, &a))
-		die("ibv_query_srq failed");
-	if (a.max_wr != depth || a.srq_limit != 0)
-		die("new SRQ: max_wr %u limit %u, expected %u and 0 (unarmed)",
-		    a.max_wr, a.srq_limit, depth);
+	part_begin("SRQ limit: one IBV_EVENT_SRQ_LIMIT_REACHED per arming, disarmed after it");
+	scene_new(&sc, 16, 32, depth, 1, 4, 65536);
+	srq = sc.srq;
+	r = sc.r[0];
+	s = sc.s[0];
+	buf = sc.buf;
+	lkey = sc.mr->lkey;
+	must_succeed(ibv_query_srq(srq, &a), "ibv_query_srq");
+	expect_eq(depth, a.max_wr, "new SRQ: max_wr");
+	expect_eq(0, a.srq_limit, "new SRQ: srq_limit (unarmed)");
 
 	/* Beyond max_wr: refused, and the limit stays as it was. */
 	a.srq_limit = depth + 1;
-	ret = ibv_modify_srq(srq, &a, IBV_SRQ_LIMIT);
-	if (ret != EINVAL)
-		die("ibv_modify_srq(limit %u > max_wr %u): %s, expected EINVAL",
-		    depth + 1, depth, ret ? strerror(ret) : "success");
+	expect_err(EINVAL, ibv_modify_srq(srq, &a, IBV_SRQ_LIMIT),
+		   "ibv_modify_srq(limit %u > max_wr %u)", depth + 1, depth);
 	a.max_wr = depth * 2;
 	ret = ibv_modify_srq(srq, &a, IBV_SRQ_MAX_WR);
-	if (ret != EINVAL && ret != EOPNOTSUPP) {
-		if (!ret)
-			printf("note: SRQ resize accepted\n");
-		else
-			die("ibv_modify_srq(IBV_SRQ_MAX_WR): %s, expected success, EINVAL or EOPNOTSUPP",
-			    strerror(ret));
-	}
+	if (!ret)
+		note("SRQ resize accepted");
+	else
+		check(ret == EINVAL || ret == EOPNOTSUPP,
+		      "success, EINVAL or EOPNOTSUPP", errno_name(ret),
+		      "ibv_modify_srq(IBV_SRQ_MAX_WR)");
 
 	for (k = 0; k < depth; k++)
-		post_srq(srq, k, buf + 4096 + k * 64, 64, mr->lkey);
+		post_srq(srq, k, buf + 4096 + k * 64, 64, lkey);
 	arm_limit(srq, limit);
 
 	/* posted: depth - k after the k-th message; fires below @limit. */
 	for (k = 1; k <= depth; k++) {
-		send_recv_one(r, scq, rcq, s, buf, mr->lkey, seq++);
+		send_recv_one(r, sc.scq, sc.rcq, s, buf, lkey, seq++);
 		if (depth - k == limit - 1) {
-			want.type = IBV_EVENT_SRQ_LIMIT_REACHED;
-			want.obj = srq;
+			want = (struct seen_event){ IBV_EVENT_SRQ_LIMIT_REACHED, srq };
 			expect_events(&want, 1, "the WQE that left fewer than the limit posted");
-			if (ibv_query_srq(srq, &a))
-				die("ibv_query_srq failed");
-			if (a.srq_limit != 0)
-				die("after the limit event: ibv_query_srq shows limit %u, expected 0 (disarmed)",
-				    a.srq_limit);
-			printf("ok: the limit is disarmed after its event\n");
+			must(expect_eq(0, srq_limit(srq),
+				       "after the limit event: ibv_query_srq's limit (disarmed)"));
 		} else {
-			struct seen_event seen[4];
-			unsigned int n = read_events(seen, 4, 20, 0);
-
-			if (n)
-				die("message %u (%u WQEs left posted, limit %u): %u unexpected event(s), first %s",
-				    k, depth - k, depth - k < limit ? 0 : limit,
-				    n, ev_name(seen[0].type));
+			expect_no_event_yet(k, depth - k,
+					    depth - k < limit ? 0 : limit);
 		}
 	}
-	expect_no_event(QUIET_MS, "the SRQ empty, the limit disarmed");
+	expect_no_event("the SRQ empty, the limit disarmed");
 
 	/* Re-armed: fires again. */
 	for (k = 0; k < 8; k++)
-		post_srq(srq, 100 + k, buf + 4096 + k * 64, 64, mr->lkey);
+		post_srq(srq, 100 + k, buf + 4096 + k * 64, 64, lkey);
 	arm_limit(srq, limit);
 	for (k = 1; k <= 5; k++) {
-		send_recv_one(r, scq, rcq, s, buf, mr->lkey, seq++);
-		if (k < 5) {
-			struct seen_event seen[4];
-
-			if (read_events(seen, 4, 20, 0))
-				die("re-armed: event after message %u with %u left, limit %u",
-				    k, 8 - k, limit);
-		}
+		send_recv_one(r, sc.scq, sc.rcq, s, buf, lkey, seq++);
+		if (k < 5)
+			expect_no_event_yet(k, 8 - k, limit);
 	}
-	want.type = IBV_EVENT_SRQ_LIMIT_REACHED;
-	want.obj = srq;
+	want = (struct seen_event){ IBV_EVENT_SRQ_LIMIT_REACHED, srq };
 	expect_events(&want, 1, "re-armed limit");
-
-	ibv_destroy_qp(r);
-	ibv_destroy_qp(s);
-	if (ibv_destroy_srq(srq))
-		die("ibv_destroy_srq failed");
-	ibv_dereg_mr(mr);
-	ibv_destroy_cq(scq);
-	ibv_destroy_cq(rcq);
-	printf("PASS: SRQ limit: one IBV_EVENT_SRQ_LIMIT_REACHED per arming, disarmed after it\n");
+	scene_free(&sc);
+	part_end();
 }
 
 /* ------------------------------------------------------------------
@@ -845,54 +754,52 @@ static void expect_create_srq_fails(uint32_t max_wr, uint32_t max_sge,
 	struct ibv_srq *srq;
 
 	errno = 0;
-	srq = ibv_create_srq(pd, &a);
+	srq = ibv_create_srq(dev.pd, &a);
+	expect_err(EINVAL, srq ? 0 : errno,
+		   "ibv_create_srq(%s: max_wr %u, max_sge %u)", what, max_wr,
+		   max_sge);
 	if (srq)
-		die("ibv_create_srq(%s: max_wr %u, max_sge %u) succeeded, expected EINVAL",
-		    what, max_wr, max_sge);
-	if (errno != EINVAL)
-		die("ibv_create_srq(%s): %s, expected EINVAL", what,
-		    strerror(errno));
-	printf("ok: ibv_create_srq(%s) is EINVAL\n", what);
+		ibv_destroy_srq(srq);
 }
 
 static void run_bad(void)
 {
-	const struct ibv_device_attr *da = &dev_attr.orig_attr;
+	const struct ibv_device_attr *da = &dev.attr.orig_attr;
 	struct ibv_recv_wr wr[40], *bad;
 	struct ibv_sge sge[40];
+	struct ibv_srq_attr a;
 	struct ibv_srq *srq;
 	struct ibv_qp *qp;
 	struct ibv_cq *cq;
-	uint8_t *buf;
 	struct ibv_mr *mr;
 	unsigned int i, room;
+	uint8_t *buf;
 	int ret;
 
-	if (!da->max_srq || !da->max_srq_wr || !da->max_srq_sge)
-		die("device attributes: max_srq %d max_srq_wr %d max_srq_sge %d, expected all > 0",
-		    da->max_srq, da->max_srq_wr, da->max_srq_sge);
-	printf("ok: max_srq %d, max_srq_wr %d, max_srq_sge %d\n", da->max_srq,
-	       da->max_srq_wr, da->max_srq_sge);
+	part_begin("bad SRQ parameters refused cleanly");
+	must(check(da->max_srq > 0 && da->max_srq_wr > 0 && da->max_srq_sge > 0,
+		   "all > 0",
+		   strf("max_srq %d, max_srq_wr %d, max_srq_sge %d", da->max_srq,
+			da->max_srq_wr, da->max_srq_sge),
+		   "device attributes"));
 	expect_create_srq_fails(da->max_srq_wr + 1, 1, "max_wr beyond max_srq_wr");
 	expect_create_srq_fails(16, da->max_srq_sge + 1, "max_sge beyond max_srq_sge");
 	expect_create_srq_fails(0, 1, "max_wr 0");
 
-	srq = make_srq(da->max_srq_wr, da->max_srq_sge);
-	ibv_destroy_srq(srq);
-	printf("ok: an SRQ of max_srq_wr WQEs of max_srq_sge SGEs\n");
+	/* srq_create() reports its failure as a failed check. */
+	srq = srq_create(&dev, da->max_srq_wr, da->max_srq_sge);
+	if (srq) {
+		check_pass("created", "an SRQ of max_srq_wr WQEs of max_srq_sge SGEs");
+		ibv_destroy_srq(srq);
+	}
 
 	buf = xalloc(4096);
 	mr = make_mr(buf, 4096, 0);
 	srq = make_srq(20, 2);
-	{
-		struct ibv_srq_attr a;
-
-		if (ibv_query_srq(srq, &a))
-			die("ibv_query_srq failed");
-		room = a.max_wr;
-	}
-	if (room > 38)
-		die("an SRQ of 20 WQEs got max_wr %u", room);
+	must_succeed(ibv_query_srq(srq, &a), "ibv_query_srq");
+	room = a.max_wr;
+	must(check(room <= 38, "at most 38", strf("%u", room),
+		   "an SRQ of 20 WQEs: max_wr"));
 	for (i = 0; i < 40; i++) {
 		sge[i] = (struct ibv_sge){ (uintptr_t)buf, 64, mr->lkey };
 		wr[i] = (struct ibv_recv_wr){ .wr_id = i, .sg_list = &sge[i],
@@ -903,62 +810,45 @@ static void run_bad(void)
 	wr[room + 1].next = NULL;
 	bad = NULL;
 	ret = ibv_post_srq_recv(srq, &wr[0], &bad);
-	if (ret != ENOMEM || bad != &wr[room])
-		die("posting %u WRs to an SRQ of max_wr %u: %s with bad_wr #%ld, expected ENOMEM at #%u",
-		    room + 2, room, ret ? strerror(ret) : "success",
-		    bad ? (long)(bad - wr) : -1L, room);
-	printf("ok: posting %u WRs to an SRQ of %u: ENOMEM at WR #%u\n",
-	       room + 2, room, room);
+	expect_post(ENOMEM, ret, bad, &wr[room],
+		    "posting %u WRs to an SRQ of max_wr %u: at WR #%u", room + 2,
+		    room, room);
 	/* Still full: the next one alone fails too. */
 	wr[room].next = NULL;
+	bad = NULL;
 	ret = ibv_post_srq_recv(srq, &wr[room], &bad);
-	if (ret != ENOMEM || bad != &wr[room])
-		die("posting to a full SRQ: %s, expected ENOMEM",
-		    ret ? strerror(ret) : "success");
+	expect_post(ENOMEM, ret, bad, &wr[room], "posting to a full SRQ");
 	ibv_destroy_srq(srq);
 
 	/* Too many SGEs: EINVAL at that WR, the ones before it posted. */
 	srq = make_srq(16, 2);
 	for (i = 0; i < 3; i++)
 		wr[i].next = i < 2 ? &wr[i + 1] : NULL;
-	wr[1].num_sge = 3;
-	{
-		struct ibv_srq_attr a;
-
-		if (ibv_query_srq(srq, &a))
-			die("ibv_query_srq failed");
-		wr[1].num_sge = a.max_sge + 1;
-		sge[1].length = 1;
-	}
+	must_succeed(ibv_query_srq(srq, &a), "ibv_query_srq");
+	wr[1].num_sge = a.max_sge + 1;
+	sge[1].length = 1;
+	bad = NULL;
 	ret = ibv_post_srq_recv(srq, &wr[0], &bad);
-	if (ret != EINVAL || bad != &wr[1])
-		die("a WR with too many SGEs: %s with bad_wr #%ld, expected EINVAL at #1",
-		    ret ? strerror(ret) : "success",
-		    bad ? (long)(bad - wr) : -1L);
-	printf("ok: a WR with more SGEs than max_sge: EINVAL at that WR\n");
+	expect_post(EINVAL, ret, bad, &wr[1],
+		    "a WR with more SGEs than max_sge, the second of three");
 	wr[1].num_sge = 1;
 
 	/* An SRQ in use by a QP cannot be destroyed. */
 	cq = make_cq(4);
 	qp = make_qp(cq, cq, srq, 1, 0);
-	ret = ibv_destroy_srq(srq);
-	if (ret != EBUSY)
-		die("ibv_destroy_srq with a QP on it: %s, expected EBUSY",
-		    ret ? strerror(ret) : "success");
-	printf("ok: an SRQ in use is not destroyed (EBUSY)\n");
+	expect_err(EBUSY, ibv_destroy_srq(srq), "ibv_destroy_srq with a QP on it");
 	/* A QP on an SRQ has no receive queue of its own. */
 	wr[0].next = NULL;
 	ret = ibv_post_recv(qp, &wr[0], &bad);
-	if (!ret)
-		die("ibv_post_recv on a QP on an SRQ succeeded");
-	printf("ok: ibv_post_recv on a QP on an SRQ: %s\n", strerror(ret));
+	check(ret != 0, "an error", errno_name(ret),
+	      "ibv_post_recv on a QP on an SRQ");
 	ibv_destroy_qp(qp);
-	if (ibv_destroy_srq(srq))
-		die("ibv_destroy_srq after its QP is gone failed");
+	expect_err(0, ibv_destroy_srq(srq), "ibv_destroy_srq after its QP is gone");
 	ibv_destroy_cq(cq);
 	ibv_dereg_mr(mr);
-	expect_no_event(QUIET_MS, "bad parameters");
-	printf("PASS: bad SRQ parameters refused cleanly\n");
+	free(buf);
+	expect_no_event("bad parameters");
+	part_end();
 }
 
 /* ------------------------------------------------------------------
@@ -967,33 +857,24 @@ static void run_bad(void)
 
 static void ev_cq_overrun(void)
 {
-	struct ibv_cq *scq = make_cq(1), *rcq = make_cq(16);
-	struct ibv_qp *r = make_qp(scq, scq, NULL, 4, 1);
-	struct ibv_qp *s = make_qp(rcq, rcq, NULL, 1, 4);
-	uint8_t *buf = xalloc(4096);
-	struct ibv_mr *mr = make_mr(buf, 4096, 0);
 	struct seen_event want[2];
+	struct scene sc;
 	unsigned int k;
 
-	if (scq->cqe != 1)
-		printf("note: a CQ of 1 entry has %d\n", scq->cqe);
-	pair(r, s);
+	part_begin("cq_overrun: IBV_EVENT_CQ_ERR for the CQ, IBV_EVENT_QP_FATAL for its QP");
+	scene_new(&sc, 1, 16, 0, 1, 4, 4096);
+	if (sc.scq->cqe != 1)
+		note("a CQ of 1 entry has %d", sc.scq->cqe);
 	/* One completion fits, the next one overruns. */
-	for (k = 0; k < (unsigned int)scq->cqe + 2 && k < 4; k++)
-		post_send(r, k, IBV_WR_RDMA_WRITE, buf, 8, mr->lkey,
-			  (uintptr_t)buf + 2048, mr->rkey, 0);
-	want[0] = (struct seen_event){ IBV_EVENT_CQ_ERR, scq };
-	want[1] = (struct seen_event){ IBV_EVENT_QP_FATAL, r };
+	for (k = 0; k < (unsigned int)sc.scq->cqe + 2 && k < 4; k++)
+		post_send(sc.r[0], k, IBV_WR_RDMA_WRITE, sc.buf, 8, sc.mr->lkey,
+			  (uintptr_t)sc.buf + 2048, sc.mr->rkey, 0);
+	want[0] = (struct seen_event){ IBV_EVENT_CQ_ERR, sc.scq };
+	want[1] = (struct seen_event){ IBV_EVENT_QP_FATAL, sc.r[0] };
 	expect_events(want, 2, "cq_overrun");
-	if (qp_state(r) != IBV_QPS_ERR)
-		die("cq_overrun: the requester QP is in state %d, not ERR",
-		    qp_state(r));
-	ibv_destroy_qp(r);
-	ibv_destroy_qp(s);
-	ibv_dereg_mr(mr);
-	ibv_destroy_cq(scq);
-	ibv_destroy_cq(rcq);
-	printf("PASS: cq_overrun: IBV_EVENT_CQ_ERR for the CQ, IBV_EVENT_QP_FATAL for its QP\n");
+	expect_qp_state(sc.r[0], IBV_QPS_ERR, "cq_overrun: the requester");
+	scene_free(&sc);
+	part_end();
 }
 
 /* A request the responder refuses: @op to @raddr with @rkey. */
@@ -1002,31 +883,22 @@ static void ev_responder_error(const char *name, enum ibv_wr_opcode op,
 			       enum ibv_wc_status req_status,
 			       enum ibv_event_type resp_event)
 {
-	struct ibv_cq *scq = make_cq(16), *rcq = make_cq(16);
-	struct ibv_qp *r = make_qp(scq, scq, NULL, 4, 1);
-	struct ibv_qp *s = make_qp(rcq, rcq, NULL, 1, 4);
-	uint8_t *buf = xalloc(4096);
-	struct ibv_mr *mr = make_mr(buf, 4096, 0);
 	struct seen_event want;
-	struct ibv_wc wc;
+	struct scene sc;
 
-	pair(r, s);
-	post_send(r, 7, op, buf, 8, mr->lkey, (uintptr_t)buf + 2048 + raddr_off,
-		  bad_rkey ? mr->rkey ^ 0x5a00 : mr->rkey, 0);
-	poll_one(scq, &wc, name);
-	expect_wc(&wc, 7, req_status, r->qp_num, name);
-	want = (struct seen_event){ resp_event, s };
+	part_begin("%s: %s on the responder QP, once", name, ev_name(resp_event));
+	scene_new(&sc, 16, 16, 0, 1, 4, 4096);
+	post_send(sc.r[0], 7, op, sc.buf, 8, sc.mr->lkey,
+		  (uintptr_t)sc.buf + 2048 + raddr_off,
+		  bad_rkey ? sc.mr->rkey ^ 0x5a00 : sc.mr->rkey, 0);
+	must(expect_wc(sc.scq, &(struct wc_want){ .wr_id = 7, .status = req_status,
+						  .qp = sc.r[0] },
+		       NULL, "%s: the requester's completion", name));
+	want = (struct seen_event){ resp_event, sc.s[0] };
 	expect_events(&want, 1, name);
-	if (qp_state(s) != IBV_QPS_ERR)
-		die("%s: the responder QP is in state %d, not ERR", name,
-		    qp_state(s));
-	ibv_destroy_qp(r);
-	ibv_destroy_qp(s);
-	ibv_dereg_mr(mr);
-	ibv_destroy_cq(scq);
-	ibv_destroy_cq(rcq);
-	printf("PASS: %s: %s on the responder QP, once\n", name,
-	       ev_name(resp_event));
+	expect_qp_state(sc.s[0], IBV_QPS_ERR, strf("%s: the responder", name));
+	scene_free(&sc);
+	part_end();
 }
 
 /*
@@ -1037,67 +909,59 @@ static void ev_responder_error(const char *name, enum ibv_wr_opcode op,
 static void ev_srq_leave(bool too_long)
 {
 	const char *name = too_long ? "too_long" : "last_wqe";
-	struct ibv_cq *scq = make_cq(32), *rcq = make_cq(32);
-	struct ibv_srq *srq = make_srq(8, 1);
-	struct ibv_qp *r[2], *s[2];
-	uint8_t *buf = xalloc(65536);
-	struct ibv_mr *mr = make_mr(buf, 65536, 0);
 	bool used[8] = { false };
 	struct seen_event want;
-	struct ibv_wc wc;
 	unsigned int k, left = 8;
+	struct scene sc;
+	struct ibv_wc wc;
 	uint64_t w;
 
-	for (k = 0; k < 2; k++) {
-		r[k] = make_qp(scq, scq, NULL, 8, 1);
-		s[k] = make_qp(scq, rcq, srq, 1, 0);
-		pair(r[k], s[k]);
-	}
+	part_begin("%s: one IBV_EVENT_QP_LAST_WQE_REACHED, the SRQ's WQEs kept",
+		   name);
+	scene_new(&sc, 32, 32, 8, 2, 8, 65536);
 	for (k = 0; k < 8; k++)
-		post_srq(srq, k, buf + 4096 + k * 256, 256, mr->lkey);
+		post_srq(sc.srq, k, sc.buf + 4096 + k * 256, 256, sc.mr->lkey);
 
 	if (too_long) {
 		/* The WQE QP 0 took completes with the error, on QP 0. */
-		post_send(r[0], 99, IBV_WR_SEND, buf, 1000, mr->lkey, 0, 0, 0);
-		poll_one(scq, &wc, "too long SEND");
-		expect_wc(&wc, 99, IBV_WC_REM_INV_REQ_ERR, r[0]->qp_num,
-			  "too long SEND's completion");
-		poll_one(rcq, &wc, "receive of the too long SEND");
-		if (wc.status != IBV_WC_LOC_LEN_ERR || wc.qp_num != s[0]->qp_num ||
-		    wc.wr_id >= 8)
-			die("too long SEND: receive completion wr_id %" PRIu64 " status %s QP %#x, expected an SRQ WQE with IBV_WC_LOC_LEN_ERR on QP %#x",
-			    wc.wr_id, ibv_wc_status_str(wc.status), wc.qp_num,
-			    s[0]->qp_num);
-		used[wc.wr_id] = true;
-		left--;
+		post_send(sc.r[0], 99, IBV_WR_SEND, sc.buf, 1000, sc.mr->lkey,
+			  0, 0, 0);
+		must(expect_wc(sc.scq, &(struct wc_want){
+				.wr_id = 99, .status = IBV_WC_REM_INV_REQ_ERR,
+				.qp = sc.r[0] },
+			       NULL, "too long SEND's completion"));
+		must(expect_wc(sc.rcq, &(struct wc_want){
+				.any_wr_id = true, .status = IBV_WC_LOC_LEN_ERR,
+				.qp = sc.s[0] },
+			       &wc, "too long SEND: the receive completion"));
+		w = wc.wr_id;
 	} else {
-		struct ibv_qp_attr a = { .qp_state = IBV_QPS_ERR };
-
-		w = send_recv_one(r[0], scq, rcq, s[0], buf, mr->lkey, 50);
-		if (w >= 8)
-			die("last_wqe: wr_id %" PRIu64 " is no SRQ WQE", w);
-		used[w] = true;
-		left--;
-		modify(s[0], &a, IBV_QP_STATE, "ERR");
+		w = send_recv_one(sc.r[0], sc.scq, sc.rcq, sc.s[0], sc.buf,
+				  sc.mr->lkey, 50);
+		must_succeed(qp_to_state(sc.s[0], IBV_QPS_ERR),
+			     "modify_qp of QP %#x to ERR", sc.s[0]->qp_num);
 	}
-	want = (struct seen_event){ IBV_EVENT_QP_LAST_WQE_REACHED, s[0] };
+	must(check(w < 8, "an SRQ WQE's wr_id (0 to 7)",
+		   strf("%" PRIu64, w), "%s: QP 0's receive", name));
+	used[w] = true;
+	left--;
+	want = (struct seen_event){ IBV_EVENT_QP_LAST_WQE_REACHED, sc.s[0] };
 	expect_events(&want, 1, name);
-	expect_cq_quiet(rcq, QUIET_MS, "the SRQ's WQEs after one QP left");
+	expect_cq_quiet(sc.rcq, QUIET_MS, "the SRQ's WQEs after one QP left");
 
 	for (k = 0; k < left; k++) {
-		w = send_recv_one(r[1], scq, rcq, s[1], buf, mr->lkey, 60 + k);
-		if (w >= 8 || used[w])
-			die("%s: QP 1 received into wr_id %" PRIu64 ", not an unused SRQ WQE",
-			    name, w);
+		w = send_recv_one(sc.r[1], sc.scq, sc.rcq, sc.s[1], sc.buf,
+				  sc.mr->lkey, 60 + k);
+		must(check(w < 8 && !used[w], "an unused SRQ WQE",
+			   strf("wr_id %" PRIu64, w), "%s: QP 1's receive %u",
+			   name, k));
 		used[w] = true;
 	}
-	printf("ok: %s: the other QP received into all %u WQEs left\n", name,
-	       left);
-	expect_no_event(QUIET_MS, name);
-	qp_pairs_free(2, r, s, srq, scq, rcq);
-	ibv_dereg_mr(mr);
-	printf("PASS: %s: one IBV_EVENT_QP_LAST_WQE_REACHED, the SRQ's WQEs kept\n",
-	       name);
+	check_pass(strf("received into all %u WQEs left", left),
+		   "%s: the other QP", name);
+	expect_no_event(name);
+	scene_free(&sc);
+	part_end();
 }
 
 /*
@@ -1109,49 +973,44 @@ static void ev_srq_leave(bool too_long)
 static void ev_reset_gives_back(void)
 {
 	const uint32_t big = 8u << 20;
-	struct ibv_cq *scq = make_cq(32), *rcq = make_cq(32);
-	struct ibv_srq *srq = make_srq(2, 1);
-	struct ibv_qp *r[2], *s[2];
-	uint8_t *buf = xalloc(3 * (size_t)big);
-	struct ibv_mr *mr = make_mr(buf, 3 * (size_t)big, 0);
-	struct ibv_qp_attr a = { .qp_state = IBV_QPS_RESET };
-	struct ibv_wc wc;
 	unsigned int k, left = 2;
+	struct scene sc;
+	struct ibv_wc wc;
 
-	for (k = 0; k < 2; k++) {
-		r[k] = make_qp(scq, scq, NULL, 4, 1);
-		s[k] = make_qp(scq, rcq, srq, 1, 0);
-		pair(r[k], s[k]);
-	}
+	part_begin("reset: no WQE of the SRQ lost by a QP reset mid-message");
+	scene_new(&sc, 32, 32, 2, 2, 4, 3 * (size_t)big);
 	for (k = 0; k < 2; k++)
-		post_srq(srq, k, buf + (size_t)(k + 1) * big, big, mr->lkey);
-	post_send(r[0], 1, IBV_WR_SEND, buf, big, mr->lkey, 0, 0, 0);
+		post_srq(sc.srq, k, sc.buf + (size_t)(k + 1) * big, big,
+			 sc.mr->lkey);
+	post_send(sc.r[0], 1, IBV_WR_SEND, sc.buf, big, sc.mr->lkey, 0, 0, 0);
 	usleep(30000);
-	modify(s[0], &a, IBV_QP_STATE, "RESET");
+	must_succeed(qp_to_state(sc.s[0], IBV_QPS_RESET),
+		     "modify_qp of QP %#x to RESET", sc.s[0]->qp_num);
 	/* What QP 0 completed before the reset is no longer the SRQ's. */
-	while (ibv_poll_cq(rcq, 1, &wc) > 0) {
-		if (wc.qp_num != s[0]->qp_num)
-			die("reset: completion on QP %#x", wc.qp_num);
-		printf("  QP 0 completed wr_id %" PRIu64 " (%s) before its reset\n",
-		       wc.wr_id, ibv_wc_status_str(wc.status));
+	while (ibv_poll_cq(sc.rcq, 1, &wc) > 0) {
+		must(expect_eq(sc.s[0]->qp_num, wc.qp_num,
+			       "reset: a receive completed before it: its QP"));
+		note("QP 0 completed wr_id %" PRIu64 " (%s) before its reset",
+		     wc.wr_id, ibv_wc_status_str(wc.status));
 		left--;
 	}
-	printf("  %u WQE(s) left for QP 1%s\n", left,
-	       left == 2 ? " (QP 0's was given back, or not yet taken)" : "");
+	note("%u WQE(s) left for QP 1%s", left,
+	     left == 2 ? " (QP 0's was given back, or not yet taken)" : "");
 	for (k = 0; k < left; k++) {
-		post_send(r[1], 10 + k, IBV_WR_SEND, buf, 64, mr->lkey, 0, 0, 0);
-		poll_one(rcq, &wc, "QP 1's receive after QP 0's reset");
-		if (wc.status != IBV_WC_SUCCESS || wc.qp_num != s[1]->qp_num ||
-		    wc.byte_len != 64 || wc.wr_id >= 2)
-			die("reset: QP 1 receive %u: status %s QP %#x byte_len %u wr_id %" PRIu64,
-			    k, ibv_wc_status_str(wc.status), wc.qp_num,
-			    wc.byte_len, wc.wr_id);
+		post_send(sc.r[1], 10 + k, IBV_WR_SEND, sc.buf, 64, sc.mr->lkey,
+			  0, 0, 0);
+		must(expect_wc(sc.rcq, &(struct wc_want){
+				.any_wr_id = true, .status = IBV_WC_SUCCESS,
+				.qp = sc.s[1], .check_len = true, .byte_len = 64 },
+			       &wc, "reset: QP 1's receive %u", k));
+		must(check(wc.wr_id < 2, "an SRQ WQE's wr_id (0 or 1)",
+			   strf("%" PRIu64, wc.wr_id), "reset: QP 1's receive %u",
+			   k));
 	}
-	expect_cq_quiet(rcq, QUIET_MS, "after the WQEs left were used");
-	expect_no_event(QUIET_MS, "reset");
-	qp_pairs_free(2, r, s, srq, scq, rcq);
-	ibv_dereg_mr(mr);
-	printf("PASS: reset: no WQE of the SRQ lost by a QP reset mid-message\n");
+	expect_cq_quiet(sc.rcq, QUIET_MS, "after the WQEs left were used");
+	expect_no_event("reset");
+	scene_free(&sc);
+	part_end();
 }
 
 static void run_events(int argc, char **argv)
@@ -1166,7 +1025,6 @@ static void run_events(int argc, char **argv)
 		n = sizeof(all) / sizeof(all[0]);
 	}
 	for (i = 0; i < n; i++) {
-		printf("== %s\n", argv[i]);
 		if (!strcmp(argv[i], "cq_overrun"))
 			ev_cq_overrun();
 		else if (!strcmp(argv[i], "req_err"))
@@ -1196,8 +1054,8 @@ static void usage(void)
 		"usage: %s -d DEV [-g GID_INDEX] [-t SECONDS] MODE\n"
 		"  data [-q QPS] [-n MSGS] [-s MAX] [-r DEPTH] [-w WINDOW] [--odp]\n"
 		"  limit | bad | events [cq_overrun|req_err|access_err|last_wqe|too_long|reset...]\n",
-		PROG);
-	exit(2);
+		check_prog());
+	exit(EXIT_SETUP);
 }
 
 int main(int argc, char **argv)
@@ -1209,8 +1067,10 @@ int main(int argc, char **argv)
 	const char *mode;
 	int c;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((c = getopt_long(argc, argv, "+d:g:t:q:n:s:r:w:", lo, NULL)) != -1) {
+	check_init("prxe_srq_test");
+	/* The data options follow MODE (see the usage): getopt_long() takes
+	 * options from anywhere and leaves MODE and the scenarios in order. */
+	while ((c = getopt_long(argc, argv, "d:g:t:q:n:s:r:w:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': opt.dev = optarg; break;
 		case 'g': opt.gid_index = atoi(optarg); break;
@@ -1228,8 +1088,9 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[optind++];
 	open_device();
-	if (!dev_attr.orig_attr.max_srq && strcmp(mode, "events"))
-		unsupported("the device has no SRQs (max_srq 0)");
+	wc_timeout_ms = opt.timeout_s * 1000;
+	if (!dev.attr.orig_attr.max_srq && strcmp(mode, "events"))
+		skip("the device has no SRQs (max_srq 0)");
 
 	if (!strcmp(mode, "data"))
 		run_data();
@@ -1241,7 +1102,6 @@ int main(int argc, char **argv)
 		run_events(argc - optind, argv + optind);
 	else
 		usage();
-	ibv_dealloc_pd(pd);
-	ibv_close_device(ctx);
-	return 0;
+	dev_close(&dev);
+	return check_summary();
 }

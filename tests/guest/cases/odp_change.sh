@@ -39,8 +39,8 @@ chg_expect() {
 }
 
 # chg_run WHAT ARGS...: CHG_ROUNDS runs (the change comes at a random
-# moment of the traffic each time); every one must pass (exit 0, a PASS
-# line) and say what chg_expect asked for.
+# moment of the traffic each time); every one must pass (exit 0, the
+# "prxe_odp_change: PASS" line) and say what chg_expect asked for.
 CHG_ROUNDS=${CHG_ROUNDS:-3}
 chg_run() {
 	local what=$1 i re
@@ -49,9 +49,10 @@ chg_run() {
 		chg_prog "$@"
 		if [ "$CHG_STATUS" != 0 ]; then
 			rc_dump_counters
-			fail "$what (round $i): exit $CHG_STATUS: $(grep -E -m 3 'FAIL:|UNSUPPORTED:' <<<"$CHG_OUT" | tr '\n' ' ')"
+			fail "$what (round $i): exit $CHG_STATUS: $(grep -E -m 3 'FAIL:|SKIP:|error:' <<<"$CHG_OUT" | tr '\n' ' ')"
 		fi
-		grep -q 'PASS:' <<<"$CHG_OUT" || fail "$what (round $i): no PASS line"
+		grep -q '^prxe_odp_change: PASS$' <<<"$CHG_OUT" ||
+			fail "$what (round $i): no PASS line"
 		for re in "${CHG_EXPECT[@]}"; do
 			grep -Eq -- "$re" <<<"$CHG_OUT" ||
 				fail "$what (round $i): no /$re/ in the output"
@@ -192,7 +193,7 @@ t_checks_can_fail() {
 	chg_pair_up
 	chg_prog -c munmap -o write --inject canary
 	[ "$CHG_STATUS" = 1 ] || fail "injected canary damage: exit $CHG_STATUS, expected 1"
-	chg_seen "canary damage seen" "FAIL: canary: 1 of"
+	chg_seen "canary damage seen" "FAIL: canary (file|mapping) .*seen 1 of"
 	chg_prog -c unlink -o write --inject data
 	[ "$CHG_STATUS" = 1 ] || fail "injected data damage: exit $CHG_STATUS, expected 1"
 	chg_seen "data damage seen" "FAIL: end: chunk 7 word"

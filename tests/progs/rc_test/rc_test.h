@@ -20,6 +20,8 @@
 
 #include <infiniband/verbs.h>
 
+#include "dev.h"		/* the test library's: now_ns(), gid_is_ipv4() */
+
 /* ------------------------------------------------------------------------
  * Constants
  */
@@ -347,7 +349,6 @@ int fail(const char *role, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int unsupported(const char *role, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-uint64_t now_ns(void);
 uint64_t deadline_after(uint32_t ms);
 int ms_left(uint64_t deadline);
 

@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "rc_test.h"
 
@@ -60,14 +59,6 @@ int unsupported(const char *role, const char *fmt, ...)
 	vsay(stderr, role, "UNSUPPORTED: ", fmt, ap);
 	va_end(ap);
 	return -EXIT_UNSUPPORTED;
-}
-
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 uint64_t deadline_after(uint32_t ms)

@@ -48,13 +48,6 @@ static struct ibv_device *find_device(const char *name, struct ibv_device **list
 	return NULL;
 }
 
-static bool gid_is_v4mapped(const union ibv_gid *g)
-{
-	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
-
-	return !memcmp(g->raw, prefix, sizeof(prefix));
-}
-
 /* The GID to use: -g, or the first RoCEv2 IPv4 one, or the first RoCEv2. */
 static int choose_gid(struct ep *ep, int wanted)
 {
@@ -68,7 +61,7 @@ static int choose_gid(struct ep *ep, int wanted)
 			continue;
 		if (e.gid_type != IBV_GID_TYPE_ROCE_V2)
 			continue;
-		if (gid_is_v4mapped(&e.gid))
+		if (gid_is_ipv4(&e.gid))
 			return i;
 		if (v2 < 0)
 			v2 = i;
@@ -1127,7 +1120,7 @@ int verify_grh(struct ep *ep, unsigned int slot)
 	static const uint8_t zero[20];
 	const char *why = NULL;
 
-	if (gid_is_v4mapped(&ep->local.gid)) {
+	if (gid_is_ipv4(&ep->local.gid)) {
 		if (memcmp(g, zero, sizeof(zero)))
 			why = "first 20 bytes not zero";
 		else if (g[20] != 0x45)
