@@ -49,3 +49,12 @@ t_last_wqe_reached() {
 	apps_pair_up
 	events_test last_wqe too_long
 }
+
+# Completion events of a CQ in every order of arming: armed for solicited
+# completions and then for the next one, any completion fires it; each
+# arming fires once (tests/progs/prxe_cq_events).
+t_cq_arming() {
+	prxe_add prxe0 "$NS_A" "$NETDEV_A"
+	wait_for 10 "prxe0 has its RoCEv2 GID" rc_gid_ready prxe0 "$IP_A"
+	prog_run -n "$NS_A" prxe_cq_events prxe0
+}

@@ -383,3 +383,63 @@ t_slow_fault() {
 		-o read -s 4096,65536 -n 2
 	rc_pass "read into a file on a disk 1 s slow"
 }
+
+# A page fault that never ends: a file on a disk that stops answering
+# (dm suspended with its I/O queued), under ODP regions of one process
+# whose pages other QPs READ and FETCH_ADD, and from which it SENDs: 400
+# faults that will not end, more than a workqueue has workers.  They must
+# hold up nothing else (tests/progs/prxe_stuck_fault): other QPs, pinned
+# and ODP, move verified data, rdma_cm (QP 1) and another process's RC
+# traffic work, teardown and process exit do not wait, `rdma link delete`
+# does not either, rmmod says the module is busy rather than hang, and
+# once the disk answers again the faults end and the module goes.
+stuck_disk_setup() {
+	local sectors
+	trap 'dmsetup resume "$SLOW_DM" 2>/dev/null; slow_disk_cleanup' EXIT
+	run "modules for dm" modprobe dm-mod
+	run "disk image" truncate -s 64M /tmp/slow.img
+	SLOW_LOOP=$(losetup -f --show /tmp/slow.img) || fail "losetup failed"
+	sectors=$(blockdev --getsz "$SLOW_LOOP")
+	run "mkfs" mkfs.ext4 -q -F -b 4096 -E nodiscard "$SLOW_LOOP"
+	run "dm device" dmsetup create "$SLOW_DM" \
+		--table "0 $sectors linear $SLOW_LOOP 0"
+	dmsetup mknodes "$SLOW_DM"
+	mkdir -p "$SLOW_MNT"
+	run "mount" mount "/dev/mapper/$SLOW_DM" "$SLOW_MNT"
+	# Blocks on the disk, so that a fault must read them.
+	run "stuck file" dd if=/dev/urandom of="$SLOW_MNT/stuck" bs=1M count=4 \
+		status=none
+	sync
+}
+
+t_stuck_fault() {
+	local t0 out rc=0
+	stuck_disk_setup
+	prxe_pair_up
+	cat >/tmp/while-stalled.sh <<'EOS'
+for l in /opt/prxe/guest/lib/*.sh; do . "$l"; done
+CM_PORT=7471
+cm_pair rping -s -a "$IP_A" -p "$CM_PORT" -C 10 -S 1024 -V -- \
+	rping -c -a "$IP_A" -p "$CM_PORT" -C 10 -S 1024 -V
+rc_test_pair prxe_a prxe_b -o write -s 4096,65536 -n 2
+rc_pass "another process's RC traffic on prxe_a"
+EOS
+	prog_run -n "$NS_A" -t 200 prxe_stuck_fault \
+		--stall "dmsetup suspend --noflush --nolockfs $SLOW_DM" \
+		--while-stalled "bash /tmp/while-stalled.sh" \
+		prxe_a "$SLOW_MNT/stuck"
+	expect_match "the disk is still stopped" "State: *SUSPENDED" \
+		"$(dmsetup info "$SLOW_DM")"
+	echo "+ odp_fault_works $(rc_stat prxe_a odp_fault_works), odp_fault_waits $(rc_stat prxe_a odp_fault_waits)"
+
+	t0=$(date +%s)
+	run "rdma link delete prxe_a with its faults stuck" timeout 30 \
+		rdma link delete prxe_a
+	echo "ok: deleted in $(( $(date +%s) - t0 )) s"
+	out=$(rmmod prxe 2>&1) || rc=$?
+	expect_eq "rmmod while faults are stuck" "1 in use" \
+		"$rc $(grep -o 'in use' <<<"$out")"
+	run "the disk answers again" dmsetup resume "$SLOW_DM"
+	wait_for 60 "the faults end and rmmod works" rmmod prxe
+	run "modprobe prxe" modprobe prxe
+}
