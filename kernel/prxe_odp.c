@@ -417,6 +417,28 @@ static void prxe_odp_pages_written(const struct prxe_odp_pages *pg)
 	}
 }
 
+/* The piece of an access a copy or a fault takes at a time. */
+struct prxe_odp_piece {
+	unsigned long	addr;		/* user address of its first page */
+	unsigned long	pages;		/* at most PRXE_ODP_FAULT_PAGES */
+	u64		bytes;		/* of the access, from pos */
+};
+
+/* The first piece of [@pos, @pos + @len) of the region. */
+static struct prxe_odp_piece prxe_odp_piece(const struct prxe_odp *odp,
+					    u64 pos, u64 len)
+{
+	struct prxe_odp_piece pc = {
+		.addr = odp->start + (pos & PAGE_MASK),
+		.bytes = min_t(u64, len, (u64)PRXE_ODP_FAULT_PAGES * PAGE_SIZE -
+			       offset_in_page(pos)),
+	};
+
+	pc.pages = (offset_in_page(pos) + pc.bytes + PAGE_SIZE - 1) >>
+		   PAGE_SHIFT;
+	return pc;
+}
+
 /*
  * The @n pages from @addr (n <= PRXE_ODP_FAULT_PAGES), writable if @write,
  * into @pg: 0 with odp->lock held (the pages stay valid until it is
@@ -465,23 +487,19 @@ int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 	if (!prxe_odp_in_region(odp, pos, len))
 		return -EACCES;
 	while (len) {
-		unsigned long addr = odp->start + (pos & PAGE_MASK);
-		u64 chunk = min_t(u64, len, (u64)PRXE_ODP_FAULT_PAGES * PAGE_SIZE -
-				  offset_in_page(pos));
-		unsigned long n = (offset_in_page(pos) + chunk + PAGE_SIZE - 1) >>
-				  PAGE_SHIFT;
+		struct prxe_odp_piece pc = prxe_odp_piece(odp, pos, len);
 		int err;
 
-		err = prxe_odp_pages_lock(odp, addr, n, write, &pg);
+		err = prxe_odp_pages_lock(odp, pc.addr, pc.pages, write, &pg);
 		if (err)
 			return err;
-		prxe_pages_copy(prxe_odp_page, &pg, pos, buf, chunk, dir);
+		prxe_pages_copy(prxe_odp_page, &pg, pos, buf, pc.bytes, dir);
 		if (write)
 			prxe_odp_pages_written(&pg);
 		mutex_unlock(&odp->lock);
-		buf += chunk;
-		pos += chunk;
-		len -= chunk;
+		buf += pc.bytes;
+		pos += pc.bytes;
+		len -= pc.bytes;
 	}
 	return 0;
 }
@@ -697,22 +715,18 @@ int prxe_odp_fault(struct prxe_mr *mr, u64 pos, u64 len, bool write)
 	if (!prxe_odp_in_region(odp, pos, len))
 		return -EACCES;
 	while (len) {
-		unsigned long addr = odp->start + (pos & PAGE_MASK);
-		u64 chunk = min_t(u64, len, (u64)PRXE_ODP_FAULT_PAGES * PAGE_SIZE -
-				  offset_in_page(pos));
-		unsigned long n = (offset_in_page(pos) + chunk + PAGE_SIZE - 1) >>
-				  PAGE_SHIFT;
+		struct prxe_odp_piece pc = prxe_odp_piece(odp, pos, len);
 		int err;
 
-		err = prxe_odp_pages_lock(odp, addr, n, write, &pg);
+		err = prxe_odp_pages_lock(odp, pc.addr, pc.pages, write, &pg);
 		if (!err)
 			mutex_unlock(&odp->lock);
 		else if (err == -EAGAIN)
-			err = prxe_odp_fault_pages(odp, addr, n, write);
+			err = prxe_odp_fault_pages(odp, pc.addr, pc.pages, write);
 		if (err)
 			return err;
-		pos += chunk;
-		len -= chunk;
+		pos += pc.bytes;
+		len -= pc.bytes;
 	}
 	return 0;
 }

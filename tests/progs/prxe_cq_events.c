@@ -169,15 +169,8 @@ static void loop_open(struct loop *l, const char *name)
 {
 	struct ibv_qp_init_attr init;
 	struct rc_attr r;
-	int gid;
 
-	dev_open(&l->dev, name);
-	gid = dev_roce_gid(&l->dev, true);
-	if (gid < 0)
-		gid = dev_roce_gid(&l->dev, false);
-	if (gid < 0)
-		die("%s has no RoCEv2 GID", name);
-	dev_use_gid(&l->dev, gid);
+	dev_open_roce(&l->dev, name);
 	l->channel = ibv_create_comp_channel(l->dev.ctx);
 	if (!l->channel)
 		die("ibv_create_comp_channel: %s", strerror(errno));

@@ -75,24 +75,13 @@ struct rig {
 
 static void rig_open(struct rig *r, const char *name)
 {
-	struct ibv_qp_init_attr init;
-	struct rc_attr a;
-	int gid;
-
-	dev_open(&r->dev, name);
-	gid = dev_roce_gid(&r->dev, true);
-	if (gid < 0)
-		die("%s has no IPv4 RoCEv2 GID", name);
-	dev_use_gid(&r->dev, gid);
+	dev_open_roce(&r->dev, name);
 	if (!(r->dev.attr.odp_caps.general_caps & IBV_ODP_SUPPORT))
 		skip("%s has no ODP", name);
 	r->cq = cq_create(&r->dev, 16);
-	qp_init_attr_fill(&init, IBV_QPT_RC, r->cq, r->cq, NULL, 8, 8);
-	r->qp = r->cq ? qp_create(&r->dev, &init) : NULL;
-	if (!r->qp)
-		die("cannot create a QP");
-	rc_attr_default(&a, &r->dev, r->qp->qp_num);
-	must(rc_connect(r->qp, &a));
+	if (!r->cq)
+		die("cannot create a CQ");
+	r->qp = rc_self_qp(&r->dev, r->cq, 8);
 	r->buf_mr = ibv_reg_mr(r->dev.pd, r->buf, sizeof(r->buf),
 			       IBV_ACCESS_LOCAL_WRITE);
 	if (!r->buf_mr)

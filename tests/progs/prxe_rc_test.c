@@ -178,6 +178,8 @@ static void usage(FILE *f)
 "                         table entries of each --mmap buffer over and over\n"
 "                         (MADV_DONTNEED; the file keeps the data): ODP\n"
 "                         regions are invalidated under traffic\n"
+"      --busy-storm       --storm without a pause between rounds: a fault\n"
+"                         meets invalidations for as long as it lasts\n"
 "      --evict            before each batch is posted, each end writes its\n"
 "                         --mmap buffer back and drops it from the page\n"
 "                         cache: the device's accesses must fault it in\n"
@@ -302,7 +304,8 @@ static int parse_mtu(const char *s, uint32_t *mtu)
 enum {
 	OPT_MAX_INLINE = 256, OPT_OFFSET, OPT_PSN, OPT_SEED, OPT_TOTAL, OPT_ODP,
 	OPT_MMAP, OPT_EX, OPT_EVENTS, OPT_EXPECT, OPT_DESTROY_INFLIGHT,
-	OPT_INJECT, OPT_SQD, OPT_INVALIDATE, OPT_STORM, OPT_EVICT, OPT_FILE_IO, OPT_UD,
+	OPT_INJECT, OPT_SQD, OPT_INVALIDATE, OPT_STORM, OPT_BUSY_STORM, OPT_EVICT,
+	OPT_FILE_IO, OPT_UD,
 };
 
 static const struct option long_opts[] = {
@@ -337,6 +340,7 @@ static const struct option long_opts[] = {
 	{ "sqd", no_argument, NULL, OPT_SQD },
 	{ "invalidate", no_argument, NULL, OPT_INVALIDATE },
 	{ "storm", no_argument, NULL, OPT_STORM },
+	{ "busy-storm", no_argument, NULL, OPT_BUSY_STORM },
 	{ "evict", no_argument, NULL, OPT_EVICT },
 	{ "ud", no_argument, NULL, OPT_UD },
 	{ NULL, 0, NULL, 0 },
@@ -493,6 +497,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_STORM:
 			c->flags |= CF_STORM;
+			break;
+		case OPT_BUSY_STORM:
+			c->flags |= CF_STORM | CF_BUSY_STORM;
 			break;
 		case OPT_EVICT:
 			c->flags |= CF_EVICT;

@@ -101,14 +101,10 @@ static void xrecv(int fd, void *p, size_t n)
 static void side_open(struct side *s, const char *name)
 {
 	struct ibv_qp_init_attr init;
-	int k, gid;
 	unsigned int i, total = 0;
+	int k;
 
-	dev_open(&s->dev, name);
-	gid = dev_roce_gid(&s->dev, true);
-	if (gid < 0)
-		die("%s has no IPv4 RoCEv2 GID", name);
-	dev_use_gid(&s->dev, gid);
+	dev_open_roce(&s->dev, name);
 	for (k = 0; k < K_COUNT; k++)
 		total += s->nqp[k];
 	s->cq = cq_create(&s->dev, 2 * total + 64);

@@ -13,7 +13,7 @@ set -euo pipefail
 
 mode=${1:-test}
 filter=${2:-}
-timeout_s=${PRXE_BOOT_TIMEOUT:-1800}
+timeout_s=${PRXE_BOOT_TIMEOUT:-3000}
 kver=$(cat "$BUILD_DIR/kernel/version")
 vmlinuz=$BUILD_DIR/kernel/boot/vmlinuz-$kver
 console=$BUILD_DIR/console.log
@@ -69,6 +69,14 @@ truncate -s 1310848K "$pmem"
 # console too, where report.sh looks for them besides the per-test checks.
 cmdline="console=ttyS0 loglevel=5 panic=-1 prxetest.mode=$mode"
 [ -n "$filter" ] && cmdline="$cmdline prxetest.filter=$filter"
+# Tests run with the kernel's memory debugging (PRXE_MEMDEBUG=0: without):
+# SLUB sanity checks, red zones, poisoning and owner tracking, KFENCE
+# sampling every 10 ms (Debian's default is 100), freed memory zeroed.
+# An overrun, a use after free or a double free on a test's watch is then
+# a BUG/KFENCE report on the console, which fails the run.
+if [ "$mode" = test ] && [ "${PRXE_MEMDEBUG:-1}" != 0 ]; then
+	cmdline="$cmdline slub_debug=FZPU kfence.sample_interval=10 init_on_free=1"
+fi
 [ -n "${PRXE_KERNEL_ARGS:-}" ] && cmdline="$cmdline $PRXE_KERNEL_ARGS"
 
 : >"$console"

@@ -25,7 +25,6 @@ t_wrong_source() { inject_case wrong_source; }
 t_pkey() { inject_case pkey; }
 # SEND with Invalidate: refused, not taken as a SEND.
 t_send_invalidate() { inject_case send_invalidate; }
-# An atomic over a word misaligned in memory (the region's iova is
-# aligned otherwise than its address): refused.
+# A misaligned atomic: refused, nothing changed.
 t_atomic_align() { inject_case atomic_align; }
 t_basics() { inject_case basics; }

@@ -384,6 +384,22 @@ t_slow_fault() {
 	rc_pass "read into a file on a disk 1 s slow"
 }
 
+# An invalidation storm with no pause between rounds: a fault meets a
+# changed range try after try, and must go on trying while that lasts,
+# not fail the access (a fixed number of tries turned a long storm into
+# a remote access error).  Every byte verified.
+t_busy_storm() {
+	prxe_pair_up
+	RC_SERVER_ARGS=(--mmap /dev/shm/busy-server)
+	for op in write read; do
+		rc_test_pair prxe_a prxe_b --odp --busy-storm \
+			--mmap /dev/shm/busy-client -o "$op" -s 65536,1m --total 4m
+		rc_pass "$op of 4 MiB under a storm without pauses"
+	done
+	RC_SERVER_ARGS=()
+	rm -f /dev/shm/busy-*
+}
+
 # A page fault that never ends: a file on a disk that stops answering
 # (dm suspended with its I/O queued), under ODP regions of one process
 # whose pages other QPs READ and FETCH_ADD, and from which it SENDs: 400

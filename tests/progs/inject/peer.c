@@ -35,6 +35,9 @@ void peer_open(struct peer *p, const char *ns, const char *addr,
 	int err;
 
 	memset(p, 0, sizeof(*p));
+	err = roce_tx_open(&p->local_tx);
+	if (err)
+		die("raw sockets: %s", strerror(-err));
 	if (home < 0 || setns(there, CLONE_NEWNET))
 		die("entering network namespace %s: %s", ns, strerror(errno));
 	err = roce_tx_open(&p->tx);
@@ -57,6 +60,7 @@ void peer_open(struct peer *p, const char *ns, const char *addr,
 void peer_close(struct peer *p)
 {
 	roce_tx_close(&p->tx);
+	roce_tx_close(&p->local_tx);
 	roce_rx_close(&p->rx);
 }
 
@@ -69,8 +73,9 @@ int peer_send_pkt(struct peer *p, const struct roce_pkt *pkt)
 	return err;
 }
 
-void peer_send(struct peer *p, const struct roce_hdrs *h, const char *src,
-	       bool bad_icrc)
+/* Builds @h from @src (NULL: the peer's address) and sends it on @tx. */
+static void send_hdrs(struct peer *p, struct roce_tx *tx,
+		      const struct roce_hdrs *h, const char *src, bool bad_icrc)
 {
 	static struct roce_pkt pkt;
 	struct roce_ip ip = p->ip;
@@ -80,10 +85,23 @@ void peer_send(struct peer *p, const struct roce_hdrs *h, const char *src,
 		die("source address %s", src);
 	err = roce_pkt_build(&pkt, &ip, h, bad_icrc ? ROCE_BUILD_BAD_ICRC : 0);
 	if (!err)
-		err = peer_send_pkt(p, &pkt);
+		err = roce_tx_send(tx, &pkt);
 	if (err)
 		die("sending %s: %s", roce_opcode_name(h->bth.opcode),
 		    strerror(-err));
+	p->sent++;
+}
+
+void peer_send(struct peer *p, const struct roce_hdrs *h, const char *src,
+	       bool bad_icrc)
+{
+	send_hdrs(p, &p->tx, h, src, bad_icrc);
+}
+
+void peer_send_local(struct peer *p, const struct roce_hdrs *h,
+		     const char *src)
+{
+	send_hdrs(p, &p->local_tx, h, src, false);
 }
 
 bool peer_recv(struct peer *p, struct roce_rx_pkt *out, int ms)

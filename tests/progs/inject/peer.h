@@ -17,6 +17,7 @@
 
 struct peer {
 	struct roce_tx tx;
+	struct roce_tx local_tx;	/* in the program's own namespace */
 	struct roce_rx rx;
 	struct roce_ip ip;		/* peer -> device */
 	char addr[64];			/* the peer's address, text */
@@ -39,6 +40,11 @@ void peer_close(struct peer *p);
  * error. */
 void peer_send(struct peer *p, const struct roce_hdrs *h, const char *src,
 	       bool bad_icrc);
+/* Sends @h from the device's own namespace with source address @src: what
+ * a local user can do (a host drops packets from outside that claim one
+ * of its own addresses as their source). */
+void peer_send_local(struct peer *p, const struct roce_hdrs *h,
+		     const char *src);
 /* Sends a packet built already (a fuzzer's).  0 or -errno. */
 int peer_send_pkt(struct peer *p, const struct roce_pkt *pkt);
 

@@ -35,14 +35,9 @@ void target_open(struct target *t, const char *name, const char *peer_ip,
 	struct ibv_qp_init_attr init;
 	struct rc_attr r;
 	unsigned int i, k;
-	int gid;
 
 	memset(t, 0, sizeof(*t));
-	dev_open(&t->dev, name);
-	gid = dev_roce_gid(&t->dev, true);
-	if (gid < 0)
-		die("%s has no IPv4 RoCEv2 GID", name);
-	dev_use_gid(&t->dev, gid);
+	dev_open_roce(&t->dev, name);
 	gid_from_ipv4(&t->peer_gid, peer_ip);
 	t->mtu = 1024;
 	t->cq = cq_create(&t->dev, 4 * nr_rc * TARGET_RECVS + 64);

@@ -42,6 +42,19 @@ void dev_open(struct dev *d, const char *name)
 		die("%s: ibv_alloc_pd: %s", name, strerror(errno));
 }
 
+void dev_open_roce(struct dev *d, const char *name)
+{
+	int gid;
+
+	dev_open(d, name);
+	gid = dev_roce_gid(d, true);
+	if (gid < 0)
+		gid = dev_roce_gid(d, false);
+	if (gid < 0)
+		die("%s has no RoCEv2 GID", name);
+	dev_use_gid(d, gid);
+}
+
 void dev_close(struct dev *d)
 {
 	if (d->pd)

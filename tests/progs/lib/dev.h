@@ -40,6 +40,9 @@ int dev_roce_gid_of(const struct dev *d, const char *ipv4);
 /* Uses GID @index from now on (d->gid_index, d->gid); dies if it cannot
  * be read. */
 void dev_use_gid(struct dev *d, int index);
+/* dev_open(), then its first IPv4 RoCEv2 GID (any RoCEv2 GID if it has
+ * none); dies if it has no RoCEv2 GID. */
+void dev_open_roce(struct dev *d, const char *name);
 
 /* CLOCK_MONOTONIC. */
 uint64_t now_ns(void);

@@ -139,6 +139,22 @@ bool rc_connect(struct ibv_qp *qp, const struct rc_attr *r)
 	return true;
 }
 
+struct ibv_qp *rc_self_qp(struct dev *d, struct ibv_cq *cq, uint32_t wr)
+{
+	struct ibv_qp_init_attr init;
+	struct ibv_qp *qp;
+	struct rc_attr r;
+
+	qp_init_attr_fill(&init, IBV_QPT_RC, cq, cq, NULL, wr, wr);
+	qp = qp_create(d, &init);
+	if (!qp)
+		die("cannot create an RC QP on %s", d->name);
+	rc_attr_default(&r, d, qp->qp_num);
+	if (!rc_connect(qp, &r))
+		die("cannot connect an RC QP of %s to itself", d->name);
+	return qp;
+}
+
 bool ud_ready(struct ibv_qp *qp, uint32_t qkey)
 {
 	struct ibv_qp_attr a;

@@ -66,6 +66,13 @@ int qp_attr_to_rts(struct ibv_qp_attr *a, const struct rc_attr *r);
  * check.  Returns whether the QP got to RTS. */
 bool rc_connect(struct ibv_qp *qp, const struct rc_attr *r);
 
+/*
+ * An RC QP of @wr work requests each way on @cq, connected to itself
+ * with rc_attr_default() (d's GID in use: dev_open_roce()); dies (setup
+ * error) if that fails.  For programs that need a loopback and no more.
+ */
+struct ibv_qp *rc_self_qp(struct dev *d, struct ibv_cq *cq, uint32_t wr);
+
 /* A UD QP, RESET -> INIT (Q_Key @qkey) -> RTR -> RTS; as rc_connect(). */
 bool ud_ready(struct ibv_qp *qp, uint32_t qkey);
 

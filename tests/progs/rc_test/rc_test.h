@@ -113,6 +113,7 @@ extern const char *const scen_names[SCEN_COUNT];
 #define CF_STORM	(1u << 8)
 #define CF_UD		(1u << 9)	/* UD QPs: SENDs of at most the MTU */
 #define CF_EVICT	(1u << 10)
+#define CF_BUSY_STORM	(1u << 11)	/* --storm without a pause between rounds */
 
 /* --ud: the Q_Key of both QPs, and the GRH in front of each datagram. */
 #define UD_QKEY		0x1d2c3b4au
@@ -393,7 +394,7 @@ int qp_resume_rts(struct ep *ep);
 int ep_invalidate(struct ep *ep);
 int ep_evict(struct ep *ep);
 struct storm;
-struct storm *storm_start(struct sess *s);
+struct storm *storm_start(struct sess *s, bool busy);
 int storm_stop(struct storm *st);
 int phase_begin(struct sess *s, const struct phase_opts *po);
 int ep_phase_end(struct ep *ep, uint64_t *qp_ns);

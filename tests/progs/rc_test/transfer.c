@@ -508,7 +508,7 @@ int run_transfers(struct sess *s)
 		return fail(role, "out of memory");
 	rc = phase_begin(s, &po);
 	if (!rc && (c->flags & CF_STORM)) {
-		storm = storm_start(s);
+		storm = storm_start(s, c->flags & CF_BUSY_STORM);
 		if (!storm)
 			rc = -1;
 	}

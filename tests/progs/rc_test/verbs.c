@@ -673,11 +673,14 @@ int ep_evict(struct ep *ep)
  * entries of the file-mapped buffers of this process again and again.
  * The file keeps the data, so every access (the device's through its ODP
  * mirror, the tester's own) faults the same bytes in again; what the
- * device reads or writes must stay right.
+ * device reads or writes must stay right.  --busy-storm: with no pause
+ * between rounds, so that a fault meets invalidations for as long as the
+ * storm lasts (and must not give up).
  */
 struct storm {
 	pthread_t thread;
 	atomic_bool stop;
+	bool busy;
 	struct ep *ep[2];
 	unsigned int n;
 	uint64_t rounds;
@@ -695,12 +698,13 @@ static void *storm_run(void *arg)
 				    MADV_DONTNEED))
 				st->err = errno;
 		st->rounds++;
-		usleep(500);
+		if (!st->busy)
+			usleep(500);
 	}
 	return NULL;
 }
 
-struct storm *storm_start(struct sess *s)
+struct storm *storm_start(struct sess *s, bool busy)
 {
 	struct storm *st;
 	int ret;
@@ -710,6 +714,7 @@ struct storm *storm_start(struct sess *s)
 		fail(s->req ? s->req->role : s->resp->role, "out of memory");
 		return NULL;
 	}
+	st->busy = busy;
 	if (s->req && s->req->mmapped)
 		st->ep[st->n++] = s->req;
 	if (s->resp && s->resp != s->req && s->resp->mmapped)
