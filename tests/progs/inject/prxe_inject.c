@@ -517,14 +517,7 @@ int main(int argc, char **argv)
 	if (argc < 4)
 		die("usage: prxe_inject DEVICE PEER_NS PEER_IP [CASE...]");
 	target_open(&t, argv[1], argv[3], n * QPS_PER_CASE);
-	{
-		char dev_ip[64];
-		union ibv_gid *g = &t.dev.gid;
-
-		snprintf(dev_ip, sizeof(dev_ip), "%u.%u.%u.%u", g->raw[12],
-			 g->raw[13], g->raw[14], g->raw[15]);
-		peer_open(&p, argv[2], argv[3], dev_ip);
-	}
+	peer_open(&p, argv[2], argv[3], t.addr);
 	for (c = 0; c < n; c++) {
 		bool wanted = argc == 4;
 
