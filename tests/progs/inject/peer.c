@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -25,6 +26,17 @@ static int netns_fd(const char *ns)
 	if (fd < 0)
 		die("network namespace %s: %s", ns, strerror(errno));
 	return fd;
+}
+
+/* A receive buffer of 8 MiB (beyond rmem_max: CAP_NET_ADMIN, which the
+ * program has as root); the default if refused. */
+static void rcvbuf_force(int fd)
+{
+	int bytes = 8 << 20;
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes,
+			   sizeof(bytes));
 }
 
 void peer_open(struct peer *p, const char *ns, const char *addr,
@@ -46,6 +58,9 @@ void peer_open(struct peer *p, const char *ns, const char *addr,
 	if (err)
 		die("the peer's sockets at %s in %s: %s", addr, ns,
 		    strerror(-err));
+	/* A program busy sending reads the answers late: keep them. */
+	rcvbuf_force(p->rx.udp_fd);
+	rcvbuf_force(p->rx.raw_fd);
 	if (setns(home, CLONE_NEWNET))
 		die("back to the program's network namespace: %s",
 		    strerror(errno));
@@ -104,9 +119,57 @@ void peer_send_local(struct peer *p, const struct roce_hdrs *h,
 	send_hdrs(p, &p->local_tx, h, src, false);
 }
 
+/* Counts @r in @c. */
+static void count_rcvd(struct peer_rcvd *c, const struct roce_parsed *r)
+{
+	uint8_t syn = r->hdrs.aeth.syndrome;
+	unsigned int code;
+
+	c->pkts++;
+	if (r->error || !r->icrc_ok) {
+		c->malformed++;
+		return;
+	}
+	if (r->info->flags & ROCE_OPF_REQUEST) {
+		c->requests++;
+		return;
+	}
+	if (r->info->operation == ROCE_OPER_READ) {
+		c->read_responses++;
+		return;
+	}
+	if (r->info->operation == ROCE_OPER_ATOMIC) {
+		c->atomic_acks++;
+		return;
+	}
+	switch (roce_aeth_type(syn)) {
+	case ROCE_AETH_ACK:
+		c->acks++;
+		break;
+	case ROCE_AETH_RNR_NAK:
+		c->rnr_naks++;
+		break;
+	case ROCE_AETH_NAK:
+		code = roce_aeth_value(syn);
+		if (code > ROCE_NAK_INVALID_RD_REQ)
+			code = ROCE_NAK_INVALID_RD_REQ + 1;
+		c->naks[code]++;
+		break;
+	default:
+		c->other++;
+		break;
+	}
+}
+
 bool peer_recv(struct peer *p, struct roce_rx_pkt *out, int ms)
 {
-	return roce_rx_recv(&p->rx, out, ms) == 0;
+	if (roce_rx_recv(&p->rx, out, ms))
+		return false;
+	count_rcvd(&p->rcvd, &out->parsed);
+	if (p->rcvd.malformed == 1 && !p->first_malformed[0])
+		roce_describe(&out->parsed, p->first_malformed,
+			      sizeof(p->first_malformed));
+	return true;
 }
 
 void peer_drain(struct peer *p, int ms)

@@ -15,6 +15,19 @@
 #include "roce/pkt.h"
 #include "roce/sock.h"
 
+/* What the device sent the peer so far, by kind. */
+struct peer_rcvd {
+	unsigned long pkts;
+	unsigned long malformed;	/* did not parse, or a wrong ICRC */
+	unsigned long requests;		/* its own, as a requester */
+	unsigned long acks;
+	unsigned long rnr_naks;
+	unsigned long naks[ROCE_NAK_INVALID_RD_REQ + 2]; /* by code; last: others */
+	unsigned long read_responses;
+	unsigned long atomic_acks;
+	unsigned long other;		/* AETH syndromes of reserved types */
+};
+
 struct peer {
 	struct roce_tx tx;
 	struct roce_tx local_tx;	/* in the program's own namespace */
@@ -23,13 +36,16 @@ struct peer {
 	char addr[64];			/* the peer's address, text */
 	char dev_addr[64];		/* the device's */
 	unsigned long sent;		/* packets sent so far */
+	struct peer_rcvd rcvd;		/* every packet peer_recv() read */
+	char first_malformed[256];	/* the first such packet, described */
 };
 
 /*
  * Opens the raw sender and the listener in network namespace @ns (an
- * "ip netns" name), the listener bound to @addr, then comes back to the
- * namespace the program was in.  Packets go from @addr to @dev_addr.
- * Dies (setup error) if any of it fails.
+ * "ip netns" name), the listener bound to @addr with room for a few
+ * thousand answers, then comes back to the namespace the program was in.
+ * Packets go from @addr to @dev_addr.  Dies (setup error) if any of it
+ * fails.
  */
 void peer_open(struct peer *p, const char *ns, const char *addr,
 	       const char *dev_addr);
@@ -50,8 +66,8 @@ int peer_send_pkt(struct peer *p, const struct roce_pkt *pkt);
 
 /*
  * The next answer of the device within @ms: true, with it in @out
- * (parsed, ICRC checked); false if none came.  Packets the device sends
- * elsewhere are not seen.
+ * (parsed, ICRC checked, counted in p->rcvd); false if none came.
+ * Packets the device sends elsewhere are not seen.
  */
 bool peer_recv(struct peer *p, struct roce_rx_pkt *out, int ms);
 /* Drops what the device has sent so far (waits @ms for stragglers). */
