@@ -341,31 +341,40 @@ slow_disk_delay() {
 }
 
 slow_disk_cleanup() {
+	dmsetup resume "$SLOW_DM" 2>/dev/null
 	umount "$SLOW_MNT" 2>/dev/null
 	dmsetup remove "$SLOW_DM" 2>/dev/null
 	[ -n "${SLOW_LOOP:-}" ] && losetup -d "$SLOW_LOOP"
 	rm -f /tmp/slow.img
 }
 
-t_slow_fault() {
-	local sectors before op
+# slow_disk_make FILE MIB: ext4 on a dm device (a delay target, 0 ms for
+# now) over a 64 MiB loop device, mounted on $SLOW_MNT, with FILE there
+# holding MIB MiB of data on the disk (a fault must read it: a hole would
+# not); SLOW_SECTORS its size.  Cleaned up when the test exits.
+slow_disk_make() {
 	trap slow_disk_cleanup EXIT
 	run "modules for dm-delay" modprobe -a dm-mod dm-delay
 	run "disk image" truncate -s 64M /tmp/slow.img
 	SLOW_LOOP=$(losetup -f --show /tmp/slow.img) || fail "losetup failed"
-	sectors=$(blockdev --getsz "$SLOW_LOOP")
+	SLOW_SECTORS=$(blockdev --getsz "$SLOW_LOOP")
 	run "mkfs" mkfs.ext4 -q -F -b 4096 -E nodiscard "$SLOW_LOOP"
 	run "dm-delay device" dmsetup create "$SLOW_DM" \
-		--table "0 $sectors delay $SLOW_LOOP 0 0"
+		--table "0 $SLOW_SECTORS delay $SLOW_LOOP 0 0"
 	dmsetup mknodes "$SLOW_DM"
 	mkdir -p "$SLOW_MNT"
 	run "mount" mount "/dev/mapper/$SLOW_DM" "$SLOW_MNT"
-	# Blocks on the disk, so that a fault reads them (a hole would not).
-	run "server file" dd if=/dev/urandom of="$SLOW_MNT/server" bs=1M \
-		count=16 status=none
+	run "$1" dd if=/dev/urandom of="$SLOW_MNT/$1" bs=1M count="$2" \
+		status=none
+	sync
+}
+
+t_slow_fault() {
+	local before op
+	slow_disk_make server 16
 	run "client file" cp "$SLOW_MNT/server" "$SLOW_MNT/client"
 	sync
-	run "1 s per I/O" slow_disk_delay "$SLOW_LOOP" "$sectors" 1000
+	run "1 s per I/O" slow_disk_delay "$SLOW_LOOP" "$SLOW_SECTORS" 1000
 
 	prxe_pair_up
 	before=$(rc_stat prxe_a odp_fault_rnr_naks)
@@ -409,28 +418,9 @@ t_busy_storm() {
 # traffic work, teardown and process exit do not wait, `rdma link delete`
 # does not either, rmmod says the module is busy rather than hang, and
 # once the disk answers again the faults end and the module goes.
-stuck_disk_setup() {
-	local sectors
-	trap 'dmsetup resume "$SLOW_DM" 2>/dev/null; slow_disk_cleanup' EXIT
-	run "modules for dm" modprobe dm-mod
-	run "disk image" truncate -s 64M /tmp/slow.img
-	SLOW_LOOP=$(losetup -f --show /tmp/slow.img) || fail "losetup failed"
-	sectors=$(blockdev --getsz "$SLOW_LOOP")
-	run "mkfs" mkfs.ext4 -q -F -b 4096 -E nodiscard "$SLOW_LOOP"
-	run "dm device" dmsetup create "$SLOW_DM" \
-		--table "0 $sectors linear $SLOW_LOOP 0"
-	dmsetup mknodes "$SLOW_DM"
-	mkdir -p "$SLOW_MNT"
-	run "mount" mount "/dev/mapper/$SLOW_DM" "$SLOW_MNT"
-	# Blocks on the disk, so that a fault must read them.
-	run "stuck file" dd if=/dev/urandom of="$SLOW_MNT/stuck" bs=1M count=4 \
-		status=none
-	sync
-}
-
 t_stuck_fault() {
 	local t0 out rc=0
-	stuck_disk_setup
+	slow_disk_make stuck 4
 	prxe_pair_up
 	cat >/tmp/while-stalled.sh <<'EOS'
 for l in /opt/prxe/guest/lib/*.sh; do . "$l"; done
