@@ -41,9 +41,6 @@
 #define PRXE_READ_AHEAD		64
 #define PRXE_READ_REORDER	32
 
-/* A fault of a READ's local ODP buffer brings in this much more of it. */
-#define PRXE_COMP_FAULT_AHEAD	(256 * 1024)
-
 /* IBTA table 45: the RNR NAK timer codes, in microseconds. */
 static const u32 prxe_rnr_timer_us[32] = {
 	655360, 10, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960,
@@ -324,7 +321,7 @@ static int prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 			.buf = prxe_pkt_payload(pkt), .len = paylen,
 			.dir = PRXE_TO_MR,
 			.ahead = min_t(u64, swqe->length - off - paylen,
-				       PRXE_COMP_FAULT_AHEAD),
+				       PRXE_FAULT_AHEAD),
 		});
 		if (err == -EINPROGRESS)
 			return err;

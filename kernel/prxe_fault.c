@@ -5,17 +5,18 @@
  * The engines never fault.  They make their copies through prxe_qp_copy():
  * a copy that finds an ODP page not mirrored stops with the range
  * (prxe_mr_copy(): -EAGAIN), which goes to the QP's fault slot,
- * prxe_qp_fault().  A worker on prxe's fault
- * workqueue (not the QP tasks' one) faults the range in with no QP lock
- * held, while the QP task waits for it a little (PRXE_FAULT_WAIT_MS).  A
- * quick fault is thus done in line; a slow one (a disk, reclaim) or one
- * that never ends (a FUSE server or an NFS server that does not answer)
- * holds up nothing but its own request: the engine answers with an RNR
- * NAK (incoming SEND / WRITE) or leaves the packet or work request where
- * it is and stops, and the worker schedules the QP's task when it is done.
- * Then the engine copies again; pages gone again meanwhile are faulted
- * again, so every request gets through in the end, and a fault's error
- * (a page that cannot be had) fails only the request it was for.
+ * prxe_qp_fault().  A worker on prxe's fault workqueue (not the QP tasks'
+ * one) faults the range in with no QP lock held, while the QP task waits
+ * for it a little (PRXE_FAULT_WAIT_MS).  A quick fault is thus done in
+ * line; a slow one (a disk, reclaim) or one that never ends (a FUSE
+ * server or an NFS server that does not answer) holds up nothing but its
+ * own request: the engine answers with an RNR NAK (incoming SEND / WRITE)
+ * or leaves the packet or work request where it is and stops, and the
+ * worker schedules the QP's task when it is done.  Then the engine copies
+ * again.  A successful fault holds the region's invalidations back for a
+ * moment, until that copy is made (prxe_odp_hold()), so that even an
+ * invalidation storm lets every request through in the end; a fault's
+ * error (a page that cannot be had) fails only the request it was for.
  *
  * A fault is killable in the sense that matters: nothing waits for it.
  * QP destroy detaches the slot and leaves a running worker to finish on

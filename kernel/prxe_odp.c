@@ -194,8 +194,12 @@ static bool prxe_odp_invalidate(struct mmu_interval_notifier *mni,
 
 	if (mmu_notifier_range_blockable(range)) {
 		mutex_lock(&odp->lock);
-		/* A copy that waited for a fault goes first (bounded). */
-		while (time_before(jiffies, odp->hold_until)) {
+		/*
+		 * A copy that waited for a fault goes first: waited for once,
+		 * PRXE_ODP_HOLD_MS at most (holds taken meanwhile do not make
+		 * the invalidation wait again).
+		 */
+		if (time_before(jiffies, odp->hold_until)) {
 			long left = odp->hold_until - jiffies;
 
 			mutex_unlock(&odp->lock);
@@ -749,7 +753,11 @@ void prxe_odp_hold(struct prxe_mr *mr)
 	mutex_unlock(&odp->lock);
 }
 
-/* The copy a fault held pages for is made: invalidations go on. */
+/*
+ * The copy a fault held pages for is made: invalidations go on.  (A hold
+ * is the region's, not a copy's: another QP's copy on the same region may
+ * lose its moment, and fault once more.)
+ */
 void prxe_odp_unhold(struct prxe_mr *mr)
 {
 	struct prxe_odp *odp = mr->odp;

@@ -275,6 +275,12 @@ int prxe_kpost_recv(struct prxe_qp *qp, const struct ib_recv_wr *wr,
 		    const struct ib_recv_wr **bad_wr);
 
 /*
+ * How much more of a message an ODP fault brings in (prxe_copy.ahead):
+ * one hand-off to the fault worker for the next packets too.
+ */
+#define PRXE_FAULT_AHEAD	(256 * 1024)
+
+/*
  * A copy an engine makes (prxe_qp_copy()): @len bytes to or from @buf,
  * at @iova of the region @mr, or at @offset of the message the SGE list
  * @sge describes (regions of @pd with @access); or, with @atomic, that

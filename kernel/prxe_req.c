@@ -34,9 +34,6 @@
  */
 #define PRXE_ACK_REQ_EVERY	(PRXE_MAX_INFLIGHT_PSNS / 2)
 
-/* A fault of a local ODP buffer brings in this much more of the message. */
-#define PRXE_REQ_FAULT_AHEAD	(256 * 1024)
-
 /* READ and atomic requests sent whose answers have not all arrived. */
 static u32 prxe_req_reads_outstanding(struct prxe_qp *qp)
 {
@@ -283,7 +280,7 @@ static struct sk_buff *prxe_req_data(struct prxe_qp *qp, struct prxe_swqe *swqe,
 			.offset = offset, .buf = payload, .len = paylen,
 			.dir = PRXE_FROM_MR,
 			.ahead = min_t(u32, swqe->length - offset - paylen,
-				       PRXE_REQ_FAULT_AHEAD),
+				       PRXE_FAULT_AHEAD),
 		});
 		if (*err) {
 			/* -ENOMEM stays the packet's own: a fault's fails. */

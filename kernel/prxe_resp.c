@@ -165,9 +165,6 @@ static void prxe_resp_rnr(struct prxe_qp *qp, u32 psn)
 	qp->resp.nak_sent = true;
 }
 
-/* A WRITE's fault covers this much more of the message, one hand-off for all. */
-#define PRXE_RESP_FAULT_AHEAD	(256 * 1024)
-
 /* Payload length rules of IBTA 9.7.5: every packet but the last is full. */
 static bool prxe_resp_paylen_ok(struct prxe_qp *qp, const struct prxe_pkt *pkt)
 {
@@ -337,7 +334,7 @@ static void prxe_resp_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		.dir = PRXE_TO_MR,
 		/* The rest of the message too (its RETH was checked). */
 		.ahead = min_t(u64, qp->resp.length - end,
-			       PRXE_RESP_FAULT_AHEAD),
+			       PRXE_FAULT_AHEAD),
 	});
 	if (err == -EINPROGRESS) {
 		prxe_counter_inc(qp->prxe, PRXE_CNT_ODP_FAULT_RNR_NAKS);
@@ -469,7 +466,7 @@ static bool prxe_resp_read_step(struct prxe_qp *qp)
 		.buf = prxe_payload(info, bth), .len = paylen,
 		.dir = PRXE_FROM_MR,
 		.ahead = min_t(u64, rd->length - rd->offset - paylen,
-			       PRXE_RESP_FAULT_AHEAD),
+			       PRXE_FAULT_AHEAD),
 	});
 	if (err == -EINPROGRESS) {
 		kfree_skb(skb);
