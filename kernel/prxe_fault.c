@@ -58,7 +58,7 @@ struct prxe_fault {
 	struct work_struct	work;
 	/* The QP's reference, and the work's while it is queued or runs. */
 	struct kref		ref;
-	spinlock_t		lock;
+	spinlock_t		lock;		/* qp, state, range, err */
 	struct prxe_qp		*qp;		/* NULL once the QP is destroyed */
 	enum prxe_fault_state	state;
 	/* BUSY, DONE: what is faulted (holding a region reference). */

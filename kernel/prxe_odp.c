@@ -456,12 +456,9 @@ static int prxe_odp_pages_lock(struct prxe_odp *odp, unsigned long addr,
 	int err;
 
 	mutex_lock(&odp->lock);
-	if (odp->dead)
-		err = -EACCES;
-	else if (prxe_odp_gather(odp, addr, n, write, pg))
+	if (!odp->dead && prxe_odp_gather(odp, addr, n, write, pg))
 		return 0;
-	else
-		err = -EAGAIN;
+	err = odp->dead ? -EACCES : -EAGAIN;
 	mutex_unlock(&odp->lock);
 	return err;
 }
