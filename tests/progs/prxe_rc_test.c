@@ -132,6 +132,8 @@ static void usage(FILE *f)
 "  -i, --ib-port N        device port (default 1)\n"
 "  -p, --port PORT        TCP port (default %u)\n"
 "  -t, --timeout SEC      longest wait for a completion or the peer (default %u)\n"
+"      --ack-timeout EXP  the QPs' local ACK timeout, 4.096 us * 2^EXP\n"
+"                         (default 14: 67 ms)\n"
 "  -v, --verbose          say more\n"
 "  -h, --help\n"
 "\n"
@@ -305,6 +307,7 @@ enum {
 	OPT_MAX_INLINE = 256, OPT_OFFSET, OPT_PSN, OPT_SEED, OPT_TOTAL, OPT_ODP,
 	OPT_MMAP, OPT_EX, OPT_EVENTS, OPT_EXPECT, OPT_DESTROY_INFLIGHT,
 	OPT_INJECT, OPT_SQD, OPT_INVALIDATE, OPT_STORM, OPT_BUSY_STORM, OPT_EVICT,
+	OPT_ACK_TIMEOUT,
 	OPT_FILE_IO, OPT_UD,
 };
 
@@ -314,6 +317,7 @@ static const struct option long_opts[] = {
 	{ "ib-port", required_argument, NULL, 'i' },
 	{ "port", required_argument, NULL, 'p' },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "ack-timeout", required_argument, NULL, OPT_ACK_TIMEOUT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "op", required_argument, NULL, 'o' },
@@ -363,6 +367,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	c->max_inline = DEFAULT_MAX_INLINE;
 	c->psn = PSN_RANDOM;
 	c->timeout_ms = DEFAULT_TIMEOUT_S * 1000;
+	c->ack_timeout = DEFAULT_ACK_TIMEOUT;
 	c->seed = now_ns() ^ ((uint64_t)getpid() << 32);
 	parse_sizes(DEFAULT_SIZES, c);
 
@@ -500,6 +505,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_BUSY_STORM:
 			c->flags |= CF_STORM | CF_BUSY_STORM;
+			break;
+		case OPT_ACK_TIMEOUT:
+			if (parse_u32(optarg, &v, 1, 31, "ack-timeout"))
+				return EXIT_USAGE;
+			c->ack_timeout = v;
 			break;
 		case OPT_EVICT:
 			c->flags |= CF_EVICT;

@@ -85,16 +85,20 @@ t_error_naks() {
 # re-requests only when its retransmit timer (67 ms here) fires, so its
 # READs take ~3 s per MiB at 3% loss: the waits are long (-t 60).
 t_under_loss() {
-	local op netem=(netem loss 3% delay 1ms)
+	local op ack netem=(netem loss 3% delay 1ms)
 	interop_up
 	run "netem on $RXE_NETDEV" tc qdisc add dev "$RXE_NETDEV" root "${netem[@]}"
 	run "netem on $RXE_PEER" ip netns exec "$NS_C" \
 		tc qdisc add dev "$RXE_PEER" root "${netem[@]}"
 	RC_SERVER_ARGS=(-t 60)
 	for op in write read send; do
+		# prxe's READs with a local ACK timeout of 268 ms, as in
+		# rc/loss_and_reorder_64m.
+		ack=14
+		[ "$op" = read ] && ack=16
 		SECONDS=0
 		RC_RUN_TIMEOUT=200 rc_pair - rxe0 "$NS_C" prxe_c "$RXE_IP" \
-			-o "$op" -s 1m --total 8m -t 60
+			-o "$op" -s 1m --total 8m -t 60 --ack-timeout "$ack"
 		rc_pass "$op of 8 MiB under 3% loss, prxe -> rdma_rxe ($SECONDS s)"
 		SECONDS=0
 		RC_RUN_TIMEOUT=200 rc_pair "$NS_C" prxe_c - rxe0 "$IP_C" \

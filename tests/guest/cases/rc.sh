@@ -3,7 +3,7 @@
 # SGE layout and posting style, with every byte verified by
 # tests/progs/prxe_rc_test, in loopback on one device and between two
 # devices in two network namespaces.
-# timeout: 360
+# timeout: 480
 
 . /opt/prxe/guest/lib/rc.sh
 
@@ -119,15 +119,23 @@ t_sqd_drain() {
 # every byte right.  Exercises NAK/rewind (SEND, WRITE), targeted READ
 # re-requests and the retransmit timer; the counters are printed.
 t_loss_and_reorder_64m() {
-	local op t0 netem=(netem loss 5% delay 1ms reorder 75% 50%)
+	local op t0 ack netem=(netem loss 5% delay 1ms reorder 75% 50%)
 	prxe_pair_up
 	run "netem on $NETDEV_A" in_a tc qdisc add dev "$NETDEV_A" root "${netem[@]}"
 	run "netem on $NETDEV_B" in_b tc qdisc add dev "$NETDEV_B" root "${netem[@]}"
 	for op in read write send; do
 		t0=$(date +%s%N)
-		# Under TCG: READ ~15 s, WRITE and SEND ~35 s.
-		RC_RUN_TIMEOUT=100 rc_test_pair prxe_a prxe_b -o "$op" -m 1024 \
-			-s 1m --total 64m
+		# Under TCG: READ ~15 s, WRITE and SEND ~35 s.  READ with a
+		# local ACK timeout of 268 ms: with the test bed's
+		# memory-debugging kernel the guest is about twice as slow, and
+		# go-back-N READ recovery (which resends several times the data
+		# under this loss) used up 7 retries of 67 ms, with the driver of
+		# before issue 10 too.  WRITE and SEND keep 67 ms: their lost
+		# last packets are found by the timer.
+		ack=14
+		[ "$op" = read ] && ack=16
+		RC_RUN_TIMEOUT=150 rc_test_pair prxe_a prxe_b -o "$op" -m 1024 \
+			-s 1m --total 64m --ack-timeout "$ack"
 		echo "$op: $((($(date +%s%N) - t0) / 1000000)) ms"
 		rc_dump_counters
 		rc_pass "$op of 64 MiB under 5% loss and reordering"

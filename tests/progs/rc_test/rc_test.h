@@ -43,6 +43,7 @@
 #define DEFAULT_ITERS		4
 #define DEFAULT_MAX_INLINE	256
 #define DEFAULT_TIMEOUT_S	10
+#define DEFAULT_ACK_TIMEOUT	14	/* 67 ms, as perftest's */
 #define DEPTH_BUDGET		(4u << 20)	/* bytes of slots when -q is not given */
 
 /* Slot geometry: see slot_stride(). */
@@ -137,6 +138,7 @@ struct cfg {
 	uint32_t mtu;		/* enum ibv_mtu; 0: the smaller active MTU */
 	uint32_t psn;		/* PSN_RANDOM: random per QP */
 	uint32_t timeout_ms;
+	uint32_t ack_timeout;	/* the QPs' local ACK timeout (IBTA exponent) */
 	uint32_t inject;
 	uint64_t seed;
 	uint64_t total;		/* --total: bytes to move in chunks */

@@ -892,7 +892,7 @@ static int qp_connect(struct sess *s, struct ep *ep, const struct phase_opts *po
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTS;
 	a.sq_psn = ep->local.psn;
-	a.timeout = 14;		/* 67 ms */
+	a.timeout = s->c->ack_timeout;	/* 4.096 us * 2^timeout */
 	a.retry_cnt = 7;
 	a.rnr_retry = po->rnr_retry;
 	a.max_rd_atomic = ep->dev_attr.orig_attr.max_qp_init_rd_atom;
