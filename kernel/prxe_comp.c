@@ -18,8 +18,9 @@
  * status and put the QP in the error state.
  *
  * A response whose data waits for a fault of the local ODP buffer stays
- * queued until the fault worker is done (prxe_qp_copy()); meanwhile the
- * retransmit timer does not count against the peer.
+ * queued until the fault worker is done (prxe_qp_copy()); meanwhile, and
+ * while the requester waits for one of a payload it sends, the retransmit
+ * timer does not count against the peer.
  *
  * Runs in the QP task under qp->mutex; the timers only set an event bit
  * and schedule the task.
@@ -195,8 +196,11 @@ static void prxe_comp_timeout(struct prxe_qp *qp)
 {
 	if (!prxe_comp_outstanding(qp))
 		return;
-	/* The answer came, and waits for our own buffer's page fault. */
-	if (qp->comp.fault_wait) {
+	/*
+	 * The answer came and waits for our own buffer's page fault, or the
+	 * next packet does: the peer was not silent, we were.
+	 */
+	if (qp->comp.fault_wait || qp->req.fault_wait) {
 		prxe_comp_arm_timer(qp);
 		return;
 	}

@@ -75,6 +75,7 @@ struct prxe_req_state {
 	u32			next;		/* SQ index of the next WQE to send */
 	u32			psn;		/* next PSN to send */
 	u32			max_psn;	/* PSN after the last one ever sent */
+	bool			fault_wait;	/* a payload waits for a local fault */
 };
 
 /* struct prxe_comp_state.events: set by timers, taken by the task */

@@ -349,6 +349,8 @@ bool prxe_req_run(struct prxe_qp *qp)
 		    prxe_req_reads_outstanding(qp))
 			return false;
 		skb = prxe_req_data(qp, swqe, &err);
+		/* Waiting for our own page fault is no silence of the peer. */
+		qp->req.fault_wait = err == -EINPROGRESS;
 		if (!skb) {
 			/* The timer retries; the fault worker schedules us. */
 			if (err == -ENOMEM || err == -EINPROGRESS)
