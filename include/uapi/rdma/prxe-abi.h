@@ -140,6 +140,29 @@ struct prxe_send_wqe {
 			__u32 rkey;
 			__u32 reserved;
 		} atomic;
+		/*
+		 * IB_UVERBS_WR_FLUSH: @length bytes at @remote_addr (ignored
+		 * by the responder with @level PRXE_FLUSH_MR, which flushes
+		 * the whole region), @type the placement types asked for.
+		 */
+		struct {
+			__aligned_u64 remote_addr;
+			__aligned_u64 length;
+			__u32 rkey;
+			__u8 type;		/* PRXE_FLUSH_GLOBAL | _PERSISTENT */
+			__u8 level;		/* PRXE_FLUSH_RANGE / _MR */
+			__u16 reserved;
+		} flush;
+		/*
+		 * IB_UVERBS_WR_ATOMIC_WRITE: the 8 bytes of @data, stored as
+		 * they are (no byte order is implied), at @remote_addr.
+		 */
+		struct {
+			__aligned_u64 remote_addr;
+			__u8 data[8];
+			__u32 rkey;
+			__u32 reserved;
+		} atomic_write;
 		struct {
 			__u32 ah_num;		/* struct prxe_create_ah_resp */
 			__u32 remote_qpn;
@@ -148,6 +171,21 @@ struct prxe_send_wqe {
 		} ud;
 	} wr;
 	/* then: struct prxe_sge sge[num_sge], or __u8 inline_data[inline_len] */
+};
+
+/*
+ * prxe_send_wqe.wr.flush: placement types (the FETH's, IBTA 1.5 and
+ * IBV_FLUSH_GLOBAL / IBV_FLUSH_PERSISTENT of libibverbs) and selectivity
+ * levels (IBV_FLUSH_RANGE / IBV_FLUSH_MR).
+ */
+enum prxe_flush_type {
+	PRXE_FLUSH_GLOBAL	= 1 << 0,
+	PRXE_FLUSH_PERSISTENT	= 1 << 1,
+};
+
+enum prxe_flush_level {
+	PRXE_FLUSH_RANGE	= 0,
+	PRXE_FLUSH_MR		= 1,
 };
 
 /* Receive queue entry: struct prxe_sge sge[num_sge] follows. */
