@@ -74,6 +74,7 @@ struct prxe_fault {
 	u32			tag;
 	int			err;		/* DONE: of range, not of ahead */
 	struct completion	done;
+	u32			ended;		/* jobs ended, ever */
 };
 
 static struct workqueue_struct *prxe_fault_wq;
@@ -134,6 +135,7 @@ done:
 	spin_lock(&f->lock);
 	f->err = err;
 	f->state = PRXE_FAULT_DONE;
+	f->ended++;
 	complete(&f->done);
 	if (f->qp)
 		prxe_qp_schedule(f->qp);
@@ -313,6 +315,16 @@ static int prxe_qp_job(struct prxe_qp *qp, struct prxe_mr_range *job,
 	spin_unlock(&f->lock);
 	prxe_mr_put(old.mr);
 	return err;
+}
+
+/*
+ * How many jobs of @qp's slot have ended, ever: the retransmit timer tells
+ * a QP that waits for its own faults while they keep ending (an
+ * invalidation storm) from one whose fault does not end.
+ */
+u32 prxe_qp_jobs_ended(struct prxe_qp *qp)
+{
+	return READ_ONCE(qp->fault->ended);
 }
 
 /**
