@@ -217,6 +217,7 @@ static void prxe_comp_timeout(struct prxe_qp *qp)
 	}
 	qp->comp.retry_left--;
 	prxe_counter_inc(qp->prxe, PRXE_CNT_RETRANSMITS);
+	prxe_req_flush_timeout(qp);
 	prxe_req_rewind(qp);
 	/* Armed again even if the requester cannot send right now. */
 	prxe_comp_arm_timer(qp);
@@ -356,6 +357,9 @@ static int prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		prxe_counter_inc(qp->prxe, PRXE_CNT_RETRANSMITS);
 		prxe_req_reread(qp, swqe);
 	}
+	/* A FLUSH answered: its peer takes the ICRC it was sent with. */
+	if (swqe->wr.opcode == IB_UVERBS_WR_FLUSH)
+		qp->req.flush_icrc_known = true;
 	/* Done: in full, or in error (reported when it is the oldest). */
 	if (swqe->received == swqe->length ||
 	    swqe->read_status != IB_WC_SUCCESS) {
