@@ -20,7 +20,7 @@
  * A response whose data waits for a fault of the local ODP buffer stays
  * queued until the fault worker is done (prxe_qp_copy()); meanwhile, and
  * while the requester waits for one of a payload it sends, the retransmit
- * timer does not count against the peer, as long as faults keep ending.
+ * timer does not count against the peer (for 30 s of one fault at most).
  *
  * Runs in the QP task under qp->mutex; the timers only set an event bit
  * and schedule the task.
@@ -198,14 +198,13 @@ static void prxe_comp_timeout(struct prxe_qp *qp)
 		return;
 	/*
 	 * The answer came and waits for our own buffer's page fault, or the
-	 * next packet does, and our faults keep ending (an invalidation storm
-	 * takes the pages again): the peer was not silent, we were.  A fault
-	 * that does not end counts as silence would, so that the request
-	 * fails in bounded time (IB_WC_RETRY_EXC_ERR).
+	 * next packet does (a slow disk, an invalidation storm that takes the
+	 * pages again): the peer was not silent, we were.  A fault that has
+	 * not ended after PRXE_FAULT_PATIENCE_MS counts as silence would, so
+	 * that its request fails in bounded time (IB_WC_RETRY_EXC_ERR).
 	 */
 	if ((qp->comp.fault_wait || qp->req.fault_wait) &&
-	    qp->comp.jobs_seen != prxe_qp_jobs_ended(qp)) {
-		qp->comp.jobs_seen = prxe_qp_jobs_ended(qp);
+	    !prxe_qp_job_stuck(qp)) {
 		prxe_comp_arm_timer(qp);
 		return;
 	}

@@ -96,7 +96,6 @@ struct prxe_comp_state {
 	u8			rnr_retry_left;
 	bool			rnr_wait;	/* requester paused by RNR NAK */
 	bool			fault_wait;	/* a response waits for a local fault */
-	u32			jobs_seen;	/* prxe_qp_jobs_ended() at a timeout */
 	unsigned long		events;
 };
 
@@ -323,7 +322,7 @@ void prxe_qp_fault_release(struct prxe_qp *qp);
 int prxe_qp_copy(struct prxe_qp *qp, const struct prxe_copy *c);
 int prxe_qp_persist(struct prxe_qp *qp, struct prxe_mr *mr, u64 iova,
 		    u64 len, u32 psn);
-u32 prxe_qp_jobs_ended(struct prxe_qp *qp);
+bool prxe_qp_job_stuck(struct prxe_qp *qp);
 
 /* prxe_qp_task.c */
 int prxe_task_init(void);
