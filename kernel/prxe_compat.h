@@ -24,4 +24,13 @@
 #define PRXE_CREATE_CQ_UDATA	udata_arg
 #endif
 
+/*
+ * The ODP capability bits of FLUSH and ATOMIC WRITE have names since
+ * 6.16; before, the bits pass to user space all the same.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)
+#define IB_ODP_SUPPORT_FLUSH		(1 << 6)
+#define IB_ODP_SUPPORT_ATOMIC_WRITE	(1 << 7)
+#endif
+
 #endif /* PRXE_COMPAT_H */

@@ -39,6 +39,10 @@ static const struct rdma_stat_desc prxe_counter_descs[] = {
 	[PRXE_CNT_ODP_FAULT_WORKS].name		= "odp_fault_works",
 	[PRXE_CNT_ODP_FAULT_WAITS].name		= "odp_fault_waits",
 	[PRXE_CNT_ODP_FAULT_RNR_NAKS].name	= "odp_fault_rnr_naks",
+	[PRXE_CNT_FLUSHES].name			= "flushes",
+	[PRXE_CNT_FLUSH_WB_BYTES].name		= "flush_wb_bytes",
+	[PRXE_CNT_FLUSH_SYNCS].name		= "flush_syncs",
+	[PRXE_CNT_ATOMIC_WRITES].name		= "atomic_writes",
 };
 
 static_assert(ARRAY_SIZE(prxe_counter_descs) == PRXE_NUM_COUNTERS);

@@ -48,6 +48,11 @@ enum prxe_counter {
 	PRXE_CNT_ODP_FAULT_WORKS,	/* faults handed to the fault worker */
 	PRXE_CNT_ODP_FAULT_WAITS,	/* an engine left waiting for one */
 	PRXE_CNT_ODP_FAULT_RNR_NAKS,	/* a SEND / WRITE RNR NAKed for one */
+	/* Persistence (prxe_persist.c), as a responder. */
+	PRXE_CNT_FLUSHES,		/* FLUSH requests carried out */
+	PRXE_CNT_FLUSH_WB_BYTES,	/* CPU cache written back to pmem */
+	PRXE_CNT_FLUSH_SYNCS,		/* file syncs made for FLUSHes */
+	PRXE_CNT_ATOMIC_WRITES,		/* ATOMIC WRITEs carried out */
 	PRXE_NUM_COUNTERS
 };
 

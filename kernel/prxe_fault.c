@@ -5,7 +5,7 @@
  * The engines never fault.  They make their copies through prxe_qp_copy():
  * a copy that finds an ODP page not mirrored stops with the range
  * (prxe_mr_copy(): -EAGAIN), which goes to the QP's fault slot,
- * prxe_qp_fault().  A worker on prxe's fault workqueue (not the QP tasks'
+ * prxe_qp_job().  A worker on prxe's fault workqueue (not the QP tasks'
  * one) faults the range in with no QP lock held, while the QP task waits
  * for it a little (PRXE_FAULT_WAIT_MS).  A quick fault is thus done in
  * line; a slow one (a disk, reclaim) or one that never ends (a FUSE
@@ -26,8 +26,13 @@
  * a fault it holds a reference on the module: rmmod then answers EBUSY
  * instead of waiting for a file system that may never answer.
  *
- * One fault per QP at a time; faults of different QPs run side by side,
- * up to the workqueue's limit (WQ_MAX_ACTIVE).
+ * The slot also carries the other slow thing a responder does: a FLUSH's
+ * persistence of an ODP range (prxe_qp_persist(), prxe_persist.c), which
+ * walks the mappings and syncs files; the FLUSH stays queued meanwhile,
+ * as an atomic waiting for its page does.
+ *
+ * One job per QP at a time; jobs of different QPs run side by side, up to
+ * the workqueue's limit (WQ_MAX_ACTIVE).
  *
  * Locking: fault->lock (a spinlock) guards the slot's state and its QP
  * pointer; taken under qp->mutex by the engines and alone by the worker,
@@ -64,6 +69,9 @@ struct prxe_fault {
 	/* BUSY, DONE: what is faulted (holding a region reference). */
 	struct prxe_mr_range	range;
 	u64			ahead;		/* bytes after it, best effort */
+	/* Not a fault: a FLUSH's persistence of the range (tag: its PSN). */
+	bool			persist;
+	u32			tag;
 	int			err;		/* DONE: of range, not of ahead */
 	struct completion	done;
 };
@@ -107,6 +115,11 @@ static void prxe_fault_work(struct work_struct *work)
 	struct prxe_mr_range ahead = f->range;
 	int err;
 
+	if (f->persist) {
+		err = prxe_odp_persist(f->range.mr, f->range.iova,
+				       f->range.len);
+		goto done;
+	}
 	err = prxe_mr_fault(&f->range);
 	if (!err && f->ahead) {
 		ahead.iova += ahead.len;
@@ -116,6 +129,7 @@ static void prxe_fault_work(struct work_struct *work)
 	/* Until the copy is made, invalidations hold back (a little). */
 	if (!err && f->range.mr->odp)
 		prxe_odp_hold(f->range.mr);
+done:
 
 	spin_lock(&f->lock);
 	f->err = err;
@@ -185,25 +199,36 @@ void prxe_qp_fault_release(struct prxe_qp *qp)
 	qp->fault = NULL;
 }
 
-/* Does the fault of @done (its range proper, not what was ahead) cover @miss? */
-static bool prxe_fault_covers(const struct prxe_mr_range *done,
-			      const struct prxe_mr_range *miss)
+/*
+ * Is the result in slot @f (state DONE) the answer to @job: a fault of its
+ * range proper (not what was ahead) covering @job's, or the persistence
+ * of @job's very range for the same FLUSH (@tag)?
+ */
+static bool prxe_fault_covers(const struct prxe_fault *f,
+			      const struct prxe_mr_range *job, bool persist,
+			      u32 tag)
 {
-	return done->mr == miss->mr && (done->write || !miss->write) &&
-	       miss->iova >= done->iova && miss->len <= done->len &&
-	       miss->iova - done->iova <= done->len - miss->len;
+	const struct prxe_mr_range *done = &f->range;
+
+	if (f->persist || persist)
+		return f->persist == persist && f->tag == tag &&
+		       done->mr == job->mr && done->iova == job->iova &&
+		       done->len == job->len;
+	return done->mr == job->mr && (done->write || !job->write) &&
+	       job->iova >= done->iova && job->len <= done->len &&
+	       job->iova - done->iova <= done->len - job->len;
 }
 
 /*
- * Under f->lock, state DONE: the result, for @miss if it is about @miss
- * (0 or the fault's error), else -EAGAIN (start one for @miss).  The slot
+ * Under f->lock, state DONE: the result, for @job if it is about @job
+ * (0 or the fault's error), else -EAGAIN (start one for @job).  The slot
  * is idle afterwards; *@old gets the range's reference to put.
  */
 static int prxe_fault_take(struct prxe_fault *f,
-			   const struct prxe_mr_range *miss,
-			   struct prxe_mr_range *old)
+			   const struct prxe_mr_range *job, bool persist,
+			   u32 tag, struct prxe_mr_range *old)
 {
-	int err = prxe_fault_covers(&f->range, miss) ? f->err : -EAGAIN;
+	int err = prxe_fault_covers(f, job, persist, tag) ? f->err : -EAGAIN;
 
 	*old = f->range;
 	f->state = PRXE_FAULT_IDLE;
@@ -211,18 +236,21 @@ static int prxe_fault_take(struct prxe_fault *f,
 }
 
 /*
- * An engine of @qp missed ODP pages (@miss, whose reference this takes
- * over; @ahead bytes after them are faulted too, best effort, so that the
- * next packets of a message find their pages there).  Starts a fault of
- * @miss unless one runs; with @wait, waits PRXE_FAULT_WAIT_MS for it.
+ * Hand @job (whose region reference this takes over) to the QP's slot: a
+ * fault of an ODP range an engine missed (@ahead bytes after it faulted
+ * too, best effort, so that the next packets of a message find their
+ * pages there), or with @persist the persistence of a FLUSH's range
+ * (prxe_odp_persist(); @tag: the FLUSH's PSN).  Starts it unless the slot
+ * is busy; with @wait, waits PRXE_FAULT_WAIT_MS for it.
  *
- * Returns 0 when a fault of @miss has completed (copy again); -EINPROGRESS
- * while a fault runs (the worker schedules the task when it is done); or
- * the fault's error: -EFAULT (a page that cannot be had), -EACCES (the
- * region is being deregistered), -ENOMEM, -ENODEV (the module is going).
+ * Returns 0 when @job is done (copy again, or answer the FLUSH);
+ * -EINPROGRESS while the slot works (the worker schedules the task when it
+ * is done); or the job's error: -EFAULT (a page that cannot be had),
+ * -EACCES (the region is being deregistered), -ENOMEM, -ENODEV (the module
+ * is going), and for persistence as prxe_odp_persist().
  */
-static int prxe_qp_fault(struct prxe_qp *qp, struct prxe_mr_range *miss,
-			 u64 ahead, bool wait)
+static int prxe_qp_job(struct prxe_qp *qp, struct prxe_mr_range *job,
+		       u64 ahead, bool persist, u32 tag, bool wait)
 {
 	struct prxe_mr_range old = {};
 	struct prxe_fault *f = qp->fault;
@@ -234,14 +262,14 @@ static int prxe_qp_fault(struct prxe_qp *qp, struct prxe_mr_range *miss,
 	case PRXE_FAULT_BUSY:
 		/* One at a time: this one's turn comes when it is done. */
 		spin_unlock(&f->lock);
-		prxe_mr_put(miss->mr);
+		prxe_mr_put(job->mr);
 		return -EINPROGRESS;
 	case PRXE_FAULT_DONE:
-		err = prxe_fault_take(f, miss, &old);
+		err = prxe_fault_take(f, job, persist, tag, &old);
 		if (err != -EAGAIN) {
 			spin_unlock(&f->lock);
 			prxe_mr_put(old.mr);
-			prxe_mr_put(miss->mr);
+			prxe_mr_put(job->mr);
 			return err;
 		}
 		break;
@@ -252,11 +280,13 @@ static int prxe_qp_fault(struct prxe_qp *qp, struct prxe_mr_range *miss,
 		spin_unlock(&f->lock);
 		if (old.mr)
 			prxe_mr_put(old.mr);
-		prxe_mr_put(miss->mr);
+		prxe_mr_put(job->mr);
 		return -ENODEV;
 	}
-	f->range = *miss;
+	f->range = *job;
 	f->ahead = ahead;
+	f->persist = persist;
+	f->tag = tag;
 	f->state = PRXE_FAULT_BUSY;
 	reinit_completion(&f->done);
 	kref_get(&f->ref);
@@ -266,7 +296,7 @@ static int prxe_qp_fault(struct prxe_qp *qp, struct prxe_mr_range *miss,
 		prxe_mr_put(old.mr);
 	prxe_counter_inc(qp->prxe, PRXE_CNT_ODP_FAULT_WORKS);
 
-	/* A quick fault is waited for; a slow one holds up nobody. */
+	/* A quick job is waited for; a slow one holds up nobody. */
 	if (!wait) {
 		prxe_counter_inc(qp->prxe, PRXE_CNT_ODP_FAULT_WAITS);
 		return -EINPROGRESS;
@@ -279,10 +309,31 @@ static int prxe_qp_fault(struct prxe_qp *qp, struct prxe_mr_range *miss,
 		prxe_counter_inc(qp->prxe, PRXE_CNT_ODP_FAULT_WAITS);
 		return -EINPROGRESS;
 	}
-	err = prxe_fault_take(f, &f->range, &old);
+	err = prxe_fault_take(f, &f->range, persist, tag, &old);
 	spin_unlock(&f->lock);
 	prxe_mr_put(old.mr);
 	return err;
+}
+
+/**
+ * prxe_qp_persist() - a FLUSH's persistence of an ODP range, in a worker
+ * @qp: the responder's QP (qp->mutex held)
+ * @mr: the ODP region (the caller keeps its own reference)
+ * @iova: the range's first byte
+ * @len: its length, > 0, checked against the region
+ * @psn: the FLUSH's PSN: a result is only ever that FLUSH's
+ *
+ * Return: 0 or prxe_odp_persist()'s error once done; -EINPROGRESS
+ * meanwhile (the FLUSH stays queued, and is taken again when the worker
+ * schedules the task); errors as prxe_qp_job().
+ */
+int prxe_qp_persist(struct prxe_qp *qp, struct prxe_mr *mr, u64 iova,
+		    u64 len, u32 psn)
+{
+	struct prxe_mr_range job = { .mr = mr, .iova = iova, .len = len };
+
+	prxe_mr_ref(mr);
+	return prxe_qp_job(qp, &job, 0, true, psn, true);
 }
 
 /* Make the copy @c once: as prxe_mr_copy() / prxe_sge_copy(). */
@@ -310,7 +361,7 @@ static int prxe_copy_once(struct prxe_qp *qp, const struct prxe_copy *c,
  *
  * Return: 0; the copy's error (-EACCES, -EMSGSIZE, -EINVAL: see
  * prxe_mr_copy(), prxe_sge_copy(), prxe_mr_atomic()); the fault's
- * (prxe_qp_fault()); or -EINPROGRESS: a fault runs, and the worker
+ * (prxe_qp_job()); or -EINPROGRESS: a fault runs, and the worker
  * schedules the QP's task when it is done.
  */
 int prxe_qp_copy(struct prxe_qp *qp, const struct prxe_copy *c)
@@ -337,7 +388,7 @@ int prxe_qp_copy(struct prxe_qp *qp, const struct prxe_copy *c)
 		 */
 		held = miss.mr;
 		prxe_mr_ref(held);
-		err = prxe_qp_fault(qp, &miss, c->ahead, wait);
+		err = prxe_qp_job(qp, &miss, c->ahead, false, 0, wait);
 		if (err) {
 			prxe_mr_put(held);
 			return err;

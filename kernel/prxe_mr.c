@@ -20,6 +20,7 @@
  * Locking: only the xarray's internal lock; lock order in ARCHITECTURE.md.
  */
 #include <linux/highmem.h>
+#include <linux/libnvdimm.h>
 #include <linux/overflow.h>
 #include <linux/random.h>
 
@@ -132,6 +133,11 @@ struct ib_mr *prxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 		if (err)
 			goto err_memory;
 		mr->first_offset = ib_umem_offset(mr->umem);
+		/* A FLUSH to persistence could not keep its promise. */
+		err = -EOPNOTSUPP;
+		if ((access & IB_ACCESS_FLUSH_PERSISTENT) &&
+		    !prxe_pages_persistent(mr->pages, mr->npages))
+			goto err_memory;
 	}
 
 	err = prxe_mr_add(prxe, mr, iova, length, access);
@@ -320,12 +326,6 @@ static struct page *prxe_mr_pinned_page(const void *ctx, unsigned long idx)
 	return mr->pages[idx];
 }
 
-/* Byte offset of @iova from the start of @mr's first page. */
-static u64 prxe_mr_pos(const struct prxe_mr *mr, u64 iova)
-{
-	return iova - mr->iova + mr->first_offset;
-}
-
 /* The last page of [@pos, @pos + @len) of a pinned region is one it has. */
 static bool prxe_mr_pinned_has(const struct prxe_mr *mr, u64 pos, u64 len)
 {
@@ -406,16 +406,57 @@ void prxe_mr_unhold(struct prxe_mr *mr)
 }
 
 /*
+ * FLUSH, placement type persistence, of [@iova, @iova + @len) of a pinned
+ * region: the CPU cache written back over it (its pages are persistent
+ * memory: prxe_reg_user_mr() saw to that).  Counted in flush_wb_bytes by
+ * the caller.  A DMA region's memory (a kernel PD's: any kernel address)
+ * is not known to be persistent: -EOPNOTSUPP.
+ */
+int prxe_mr_persist(struct prxe_mr *mr, u64 iova, u64 len)
+{
+	u64 pos = prxe_mr_pos(mr, iova);
+
+	if (WARN_ON_ONCE(mr->odp))
+		return -EINVAL;
+	if (mr->dma)
+		return -EOPNOTSUPP;
+	if (!len)
+		return 0;
+	if (!prxe_mr_in_range(mr, iova, len) || !prxe_mr_enter(mr))
+		return -EACCES;
+	if (prxe_mr_pinned_has(mr, pos, len)) {
+		while (len) {
+			unsigned int off = offset_in_page(pos);
+			unsigned int n = min_t(u64, len, PAGE_SIZE - off);
+
+			prxe_page_writeback(mr->pages[pos >> PAGE_SHIFT], off,
+					    n);
+			pos += n;
+			len -= n;
+		}
+	}
+	prxe_mr_leave(mr);
+	return 0;
+}
+
+/*
  * The atomic @a on the 8 bytes at @off of @page (8-byte aligned, so in
  * one page), atomic against the CPU too: the responder of every QP and
  * the processes themselves may touch the same word.
  */
 static void prxe_u64_atomic(u64 *p, struct prxe_atomic *a)
 {
-	if (a->cmp_swap)
+	switch (a->op) {
+	case PRXE_ATOMIC_CMP_SWAP:
 		a->orig = cmpxchg64(p, a->compare_add, a->swap);
-	else
+		break;
+	case PRXE_ATOMIC_FETCH_ADD:
 		a->orig = atomic64_fetch_add(a->compare_add, (atomic64_t *)p);
+		break;
+	case PRXE_ATOMIC_STORE:
+		atomic64_set((atomic64_t *)p, a->compare_add);
+		break;
+	}
 }
 
 void prxe_page_atomic(struct page *page, unsigned int off,

@@ -16,6 +16,8 @@
 #include <linux/refcount.h>
 #include <rdma/ib_umem.h>
 
+#include "prxe_counters.h"
+
 struct prxe_dev;
 
 struct prxe_odp;
@@ -53,6 +55,12 @@ struct prxe_mr {
 static inline struct prxe_mr *to_prxe_mr(struct ib_mr *ibmr)
 {
 	return container_of(ibmr, struct prxe_mr, ibmr);
+}
+
+/* Byte offset of @iova from the start of @mr's first page. */
+static inline u64 prxe_mr_pos(const struct prxe_mr *mr, u64 iova)
+{
+	return iova - mr->iova + mr->first_offset;
 }
 
 enum prxe_copy_dir {
@@ -102,15 +110,22 @@ void prxe_pages_copy(struct page *(*page_of)(const void *ctx,
 		     enum prxe_copy_dir dir);
 
 /*
- * An 8-byte atomic on a memory region (an incoming CMP_SWAP / FETCH_ADD):
- * @compare_add is the compare data or the addend, @swap the swap data;
- * @orig receives what was in memory before.
+ * An 8-byte atomic on a memory region (an incoming CMP_SWAP, FETCH_ADD or
+ * ATOMIC WRITE): @compare_add is the compare data, the addend or the value
+ * to store, @swap the swap data; @orig receives what was in memory before
+ * (not for a store).
  */
+enum prxe_atomic_op {
+	PRXE_ATOMIC_CMP_SWAP,
+	PRXE_ATOMIC_FETCH_ADD,
+	PRXE_ATOMIC_STORE,
+};
+
 struct prxe_atomic {
-	bool	cmp_swap;	/* else fetch-and-add */
-	u64	compare_add;
-	u64	swap;
-	u64	orig;
+	enum prxe_atomic_op	op;
+	u64			compare_add;
+	u64			swap;
+	u64			orig;
 };
 
 int prxe_mr_atomic(struct prxe_mr *mr, u64 iova, struct prxe_atomic *a,
@@ -130,6 +145,25 @@ void prxe_odp_hold(struct prxe_mr *mr);
 void prxe_odp_unhold(struct prxe_mr *mr);
 int prxe_odp_fill_res(struct sk_buff *msg, struct prxe_mr *mr);
 int prxe_odp_atomic(struct prxe_mr *mr, u64 pos, struct prxe_atomic *a);
+int prxe_odp_writeback(struct prxe_mr *mr, u64 pos, u64 len);
+struct mm_struct *prxe_odp_mm_get(struct prxe_mr *mr);
+unsigned long prxe_odp_uaddr(struct prxe_mr *mr, u64 pos);
+void prxe_odp_count(struct prxe_mr *mr, enum prxe_counter counter, u64 n);
+
+/*
+ * prxe_persist.c: FLUSH with placement type persistence.  Which memory can
+ * be persistent (a pinned region's pages, at registration), and making a
+ * range of a region persistent: prxe_mr_persist() for pinned and DMA
+ * regions (quick: in the QP task), prxe_odp_persist() for ODP ones (sleeps:
+ * in a fault worker).  Both return 0; -EACCES (outside the region, or
+ * deregistered); prxe_odp_persist() also -EOPNOTSUPP (memory that cannot
+ * be persistent), -EFAULT (an address not mapped) or a file sync's error.
+ */
+bool prxe_pages_persistent(struct page **pages, unsigned long n);
+void prxe_page_writeback(struct page *page, unsigned int off,
+			 unsigned int len);
+int prxe_mr_persist(struct prxe_mr *mr, u64 iova, u64 len);
+int prxe_odp_persist(struct prxe_mr *mr, u64 iova, u64 len);
 
 /*
  * prxe_sge_copy - copy @len bytes at byte @offset of the message an SGE

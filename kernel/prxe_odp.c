@@ -150,8 +150,58 @@ static bool prxe_odp_is_pmd(const void *entry)
 }
 
 /*
+ * Under odp->lock: write the CPU cache back to memory over the persistent
+ * memory pages (ZONE_DEVICE: fsdax, device-dax) block @b's @entry mirrors
+ * in [@first, @last) (only those mirrored writable if @written_only).
+ * Returns the bytes written back (prxe_persist.c).
+ */
+static u64 prxe_odp_writeback_block(void *entry, unsigned long b,
+				    unsigned long first, unsigned long last,
+				    bool written_only)
+{
+	unsigned long base = b << PRXE_ODP_BLOCK_SHIFT, addr, word;
+	u64 bytes = 0;
+
+	if (xa_is_zero(entry))
+		return 0;
+	if (prxe_odp_is_pmd(entry)) {
+		word = xa_to_value(entry);
+		if (written_only && !(word & PRXE_ODP_PMD_WRITE))
+			return 0;
+	}
+	first = max(first, base);
+	last = min(last, base + (PRXE_ODP_BLOCK_PAGES << PAGE_SHIFT));
+	for (addr = first; addr < last; addr = (addr & PAGE_MASK) + PAGE_SIZE) {
+		unsigned int off = offset_in_page(addr);
+		unsigned int n = min_t(unsigned long, last - addr,
+				       PAGE_SIZE - off);
+		struct page *page;
+
+		if (prxe_odp_is_pmd(entry)) {
+			page = pfn_to_page((word >> PRXE_ODP_PMD_PFN_SHIFT) +
+					   prxe_odp_block_page(addr));
+		} else {
+			word = ((struct prxe_odp_leaf *)entry)->pfns[
+				prxe_odp_block_page(addr)];
+			if (!(word & HMM_PFN_VALID) ||
+			    (written_only && !(word & HMM_PFN_WRITE)))
+				continue;
+			page = hmm_pfn_to_page(word);
+		}
+		if (!is_zone_device_page(page))
+			continue;
+		prxe_page_writeback(page, off, n);
+		bytes += n;
+	}
+	return bytes;
+}
+
+/*
  * Under odp->lock: forget block @b's entries for [@first, @last); a leaf
- * left empty is freed with its slot.
+ * left empty is freed with its slot.  What the device may have written
+ * into persistent memory through them is written back from the CPU cache
+ * first: a FLUSH after the invalidation no longer sees those pages
+ * (docs/ARCHITECTURE.md, "Durability").
  */
 static void prxe_odp_invalidate_block(struct prxe_odp *odp, unsigned long b,
 				      void *entry, unsigned long first,
@@ -164,11 +214,16 @@ static void prxe_odp_invalidate_block(struct prxe_odp *odp, unsigned long b,
 	if (xa_is_zero(entry))
 		return;
 	if (prxe_odp_is_pmd(entry)) {
+		/* The whole block goes, whatever part was invalidated. */
+		prxe_odp_writeback_block(entry, b, base,
+					 base + (PRXE_ODP_BLOCK_PAGES <<
+						 PAGE_SHIFT), true);
 		xa_erase(&odp->blocks, b);
 		odp->nr_pmds--;
 		*dropped = true;
 		return;
 	}
+	prxe_odp_writeback_block(entry, b, first, last, true);
 	first = max(first, base);
 	last = min(last, base + (PRXE_ODP_BLOCK_PAGES << PAGE_SHIFT));
 	i = prxe_odp_block_page(first);
@@ -794,6 +849,70 @@ int prxe_odp_atomic(struct prxe_mr *mr, u64 pos, struct prxe_atomic *a)
 	prxe_odp_pages_written(&pg);
 	mutex_unlock(&odp->lock);
 	return 0;
+}
+
+/**
+ * prxe_odp_writeback() - write the CPU cache back over a range's mirror
+ * @mr: the ODP region
+ * @pos: byte offset of the range from the start of the region's first page
+ * @len: its length, > 0, inside the region
+ *
+ * Every persistent memory page mirrored in the range now: for a FLUSH
+ * with placement type persistence (prxe_persist.c); pages mirrored before
+ * and invalidated since were written back when they were dropped.  Adds
+ * to the flush_wb_bytes counter.
+ *
+ * Context: takes odp->lock; never faults.
+ * Return: 0, or -EACCES (outside the region, or deregistered).
+ */
+int prxe_odp_writeback(struct prxe_mr *mr, u64 pos, u64 len)
+{
+	struct prxe_odp *odp = mr->odp;
+	unsigned long first, last, b;
+	u64 bytes = 0;
+	void *entry;
+
+	if (!prxe_odp_in_region(odp, pos, len))
+		return -EACCES;
+	first = odp->start + pos;
+	last = first + len;
+	mutex_lock(&odp->lock);
+	if (odp->dead) {
+		mutex_unlock(&odp->lock);
+		return -EACCES;
+	}
+	xa_for_each_range(&odp->blocks, b, entry, prxe_odp_block(first),
+			  prxe_odp_block(last - 1))
+		bytes += prxe_odp_writeback_block(entry, b, first, last, false);
+	prxe_counter_add(odp->prxe, PRXE_CNT_FLUSH_WB_BYTES, bytes);
+	mutex_unlock(&odp->lock);
+	return 0;
+}
+
+/*
+ * The registering process's address space, with a user reference (to
+ * mmput()), or NULL if it is gone; and the user address of byte @pos of
+ * the region (prxe_persist.c walks the mappings behind a range).
+ */
+struct mm_struct *prxe_odp_mm_get(struct prxe_mr *mr)
+{
+	return mmget_not_zero(mr->odp->mm) ? mr->odp->mm : NULL;
+}
+
+unsigned long prxe_odp_uaddr(struct prxe_mr *mr, u64 pos)
+{
+	return mr->odp->start + pos;
+}
+
+/* A counter of the region's device, while the region is registered. */
+void prxe_odp_count(struct prxe_mr *mr, enum prxe_counter counter, u64 n)
+{
+	struct prxe_odp *odp = mr->odp;
+
+	mutex_lock(&odp->lock);
+	if (!odp->dead)
+		prxe_counter_add(odp->prxe, counter, n);
+	mutex_unlock(&odp->lock);
 }
 
 /*

@@ -109,8 +109,8 @@ struct prxe_resp_read {
 };
 
 /*
- * An atomic request executed, kept to answer its duplicates: the
- * requester lost the ATOMIC ACKNOWLEDGE and asks again, and an atomic
+ * An atomic request (or ATOMIC WRITE) executed, kept to answer its
+ * duplicates: the requester lost the answer and asks again, and an atomic
  * must not be done twice (IBTA 9.7.5.1.3).
  */
 struct prxe_resp_atomic {
@@ -118,6 +118,7 @@ struct prxe_resp_atomic {
 	u32			msn;		/* of its acknowledge */
 	u64			orig;		/* the original remote data */
 	bool			valid;
+	bool			empty;		/* ATOMIC WRITE: no data to answer */
 };
 
 /*
@@ -236,13 +237,16 @@ static inline bool prxe_swqe_is_atomic(const struct prxe_swqe *swqe)
 }
 
 /*
- * Answered with data rather than acknowledged: an RDMA READ (responses)
- * or an atomic (ATOMIC ACKNOWLEDGE).  Both count against max_rd_atomic,
+ * Answered rather than acknowledged: an RDMA READ (responses), an atomic
+ * (ATOMIC ACKNOWLEDGE), a FLUSH or an ATOMIC WRITE (one RDMA READ
+ * response without data, IBTA 1.5).  All count against max_rd_atomic,
  * and complete when their answer has been placed.
  */
 static inline bool prxe_swqe_is_read(const struct prxe_swqe *swqe)
 {
 	return swqe->wr.opcode == IB_UVERBS_WR_RDMA_READ ||
+	       swqe->wr.opcode == IB_UVERBS_WR_FLUSH ||
+	       swqe->wr.opcode == IB_UVERBS_WR_ATOMIC_WRITE ||
 	       prxe_swqe_is_atomic(swqe);
 }
 
@@ -310,6 +314,8 @@ int prxe_qp_fault_init(struct prxe_qp *qp);
 void prxe_qp_fault_reset(struct prxe_qp *qp);
 void prxe_qp_fault_release(struct prxe_qp *qp);
 int prxe_qp_copy(struct prxe_qp *qp, const struct prxe_copy *c);
+int prxe_qp_persist(struct prxe_qp *qp, struct prxe_mr *mr, u64 iova,
+		    u64 len, u32 psn);
 
 /* prxe_qp_task.c */
 int prxe_task_init(void);

@@ -90,8 +90,29 @@ static u32 prxe_wc_opcode_of_wr(u32 wr_opcode)
 		return IB_WC_COMP_SWAP;
 	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
 		return IB_WC_FETCH_ADD;
+	case IB_UVERBS_WR_FLUSH:
+		return IB_WC_FLUSH;
+	case IB_UVERBS_WR_ATOMIC_WRITE:
+		return IB_WC_ATOMIC_WRITE;
 	default:
 		return IB_WC_SEND;
+	}
+}
+
+/*
+ * byte_len of a successful send completion: what a READ or an atomic
+ * placed, the range a FLUSH flushed, ATOMIC WRITE's 8 bytes (as rdma_rxe
+ * reports them); 0 for what was sent (IBTA leaves it undefined).
+ */
+static u32 prxe_swqe_byte_len(const struct prxe_swqe *swqe)
+{
+	switch (swqe->wr.opcode) {
+	case IB_UVERBS_WR_FLUSH:
+		return swqe->wr.wr.flush.length;
+	case IB_UVERBS_WR_ATOMIC_WRITE:
+		return sizeof(u64);
+	default:
+		return prxe_swqe_is_read(swqe) ? swqe->length : 0;
 	}
 }
 
@@ -112,8 +133,8 @@ void prxe_qp_complete_send(struct prxe_qp *qp, u32 idx, u32 status)
 		cqe.wr_id = swqe->wr.wr_id;
 		opcode = swqe->wr.opcode;
 		signaled = swqe->signaled || status != IB_WC_SUCCESS;
-		if (status == IB_WC_SUCCESS && prxe_swqe_is_read(swqe))
-			cqe.byte_len = swqe->length;
+		if (status == IB_WC_SUCCESS)
+			cqe.byte_len = prxe_swqe_byte_len(swqe);
 	} else {
 		struct prxe_send_wqe *wqe = prxe_ring_entry(&qp->sq, idx);
 

@@ -6,7 +6,8 @@
  * the send ring into the QP's shadow copy (checked once there), and sends
  * its next packet (SEND and RDMA WRITE are cut at the path MTU; an RDMA
  * READ is one request whose responses use one PSN per MTU; an atomic is
- * one request and one ATOMIC ACKNOWLEDGE).  The completer
+ * one request and one ATOMIC ACKNOWLEDGE; a FLUSH or an ATOMIC WRITE one
+ * request and one RDMA READ response without data).  The completer
  * retires work requests and, to retransmit, rewinds qp->req to the oldest
  * one not yet acknowledged (prxe_req_rewind()).  A local ODP buffer whose
  * pages are not there stops the requester until the fault worker has
@@ -81,6 +82,27 @@ int prxe_swqe_load(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
 	return 0;
 }
 
+/*
+ * A FLUSH work request: known placement types (at least one) and
+ * selectivity level, a range of at most IBTA's largest message that does
+ * not wrap.  Its answer carries no data: swqe->length stays 0.
+ */
+static int prxe_req_check_flush(const struct prxe_swqe *swqe)
+{
+	u8 type = swqe->wr.wr.flush.type;
+	u64 end;
+
+	if (!type || (type & ~(PRXE_FLUSH_GLOBAL | PRXE_FLUSH_PERSISTENT)) ||
+	    swqe->wr.wr.flush.level > PRXE_FLUSH_MR)
+		return -EINVAL;
+	if (swqe->wr.wr.flush.length > PRXE_MAX_MSG_SIZE)
+		return -EMSGSIZE;
+	if (check_add_overflow(swqe->wr.wr.flush.remote_addr,
+			       swqe->wr.wr.flush.length, &end))
+		return -EINVAL;
+	return 0;
+}
+
 /* Take RC work request @idx from the ring and check it. */
 static int prxe_req_fetch(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
 {
@@ -108,6 +130,17 @@ static int prxe_req_fetch(struct prxe_qp *qp, u32 idx, struct prxe_swqe *swqe)
 		/* Data comes back into the SGEs: nothing inline. */
 		if (swqe->wr.send_flags & IB_SEND_INLINE)
 			return -EINVAL;
+		break;
+	case IB_UVERBS_WR_FLUSH:
+	case IB_UVERBS_WR_ATOMIC_WRITE:
+		/* All they say is in the entry: no SGE, nothing inline. */
+		if (swqe->wr.num_sge || (swqe->wr.send_flags & IB_SEND_INLINE))
+			return -EINVAL;
+		if (swqe->wr.opcode == IB_UVERBS_WR_FLUSH) {
+			err = prxe_req_check_flush(swqe);
+			if (err)
+				return err;
+		}
 		break;
 	default:
 		return -EOPNOTSUPP;
@@ -194,9 +227,43 @@ static struct sk_buff *prxe_req_atomic_pkt(struct prxe_qp *qp,
 }
 
 /*
- * The request of a READ (for what of its data has not arrived yet) or of
+ * The FLUSH request of @swqe (FETH, RETH), or its ATOMIC WRITE request
+ * (RETH, the 8 bytes as the work request holds them).
+ */
+static struct sk_buff *prxe_req_flush_pkt(struct prxe_qp *qp,
+					  struct prxe_swqe *swqe)
+{
+	bool flush = swqe->wr.opcode == IB_UVERBS_WR_FLUSH;
+	u8 opcode = flush ? PRXE_OP_RC_FLUSH : PRXE_OP_RC_ATOMIC_WRITE;
+	const struct prxe_opcode_info *info = prxe_opcode_info(opcode);
+	struct prxe_bth *bth;
+	struct sk_buff *skb;
+
+	skb = prxe_qp_pkt_new(qp, opcode, flush ? 0 : sizeof(u64),
+			      swqe->first_psn, true, false, &bth);
+	if (!skb)
+		return NULL;
+	if (flush) {
+		prxe_feth_set(prxe_feth(info, bth), swqe->wr.wr.flush.type,
+			      swqe->wr.wr.flush.level);
+		prxe_reth_set(prxe_reth(info, bth),
+			      swqe->wr.wr.flush.remote_addr,
+			      swqe->wr.wr.flush.rkey,
+			      swqe->wr.wr.flush.length);
+	} else {
+		prxe_reth_set(prxe_reth(info, bth),
+			      swqe->wr.wr.atomic_write.remote_addr,
+			      swqe->wr.wr.atomic_write.rkey, sizeof(u64));
+		memcpy(prxe_payload(info, bth), swqe->wr.wr.atomic_write.data,
+		       sizeof(u64));
+	}
+	return skb;
+}
+
+/*
+ * The request of a READ (for what of its data has not arrived yet), of
  * an atomic (again: the responder answers a duplicate from its replay
- * memory, it does not do it twice).
+ * memory, it does not do it twice), of a FLUSH or an ATOMIC WRITE.
  */
 static struct sk_buff *prxe_req_read_pkt(struct prxe_qp *qp,
 					 struct prxe_swqe *swqe)
@@ -208,6 +275,8 @@ static struct sk_buff *prxe_req_read_pkt(struct prxe_qp *qp,
 
 	if (prxe_swqe_is_atomic(swqe))
 		return prxe_req_atomic_pkt(qp, swqe);
+	if (swqe->wr.opcode != IB_UVERBS_WR_RDMA_READ)
+		return prxe_req_flush_pkt(qp, swqe);
 	skb = prxe_qp_pkt_new(qp, PRXE_OP_RC_RDMA_READ_REQUEST, 0, psn, true,
 			      false, &bth);
 	if (!skb)

@@ -10,6 +10,10 @@
  *                        region one response per step (prxe_resp_read_step())
  *   prxe_resp_atomic()   CMP_SWAP / FETCH_ADD: done once, answered with an
  *                        ATOMIC ACKNOWLEDGE, remembered for duplicates
+ *   prxe_resp_flush()    FLUSH: the range made visible / persistent, then
+ *                        answered with an RDMA READ response without data
+ *   prxe_resp_atomic_write()  ATOMIC WRITE: stored once, answered so,
+ *                        remembered for duplicates
  *
  * ACKs are coalesced: a request asking for one (AckReq) makes an ACK
  * pending, sent when the QP's queue of incoming requests is empty.  A PSN
@@ -487,6 +491,38 @@ static bool prxe_resp_read_step(struct prxe_qp *qp)
 	return true;
 }
 
+/*
+ * The answer to a FLUSH or an ATOMIC WRITE: an RDMA READ response without
+ * data, at the request's PSN (IBTA 1.5).
+ */
+static void prxe_resp_empty_response(struct prxe_qp *qp, u32 psn, u32 msn)
+{
+	const struct prxe_opcode_info *info =
+		prxe_opcode_info(PRXE_OP_RC_RDMA_READ_RESPONSE_ONLY);
+	struct prxe_bth *bth;
+	struct sk_buff *skb;
+
+	skb = prxe_qp_pkt_new(qp, PRXE_OP_RC_RDMA_READ_RESPONSE_ONLY, 0, psn,
+			      false, false, &bth);
+	if (!skb)
+		return;		/* the requester asks again */
+	prxe_aeth_set(prxe_aeth(info, bth),
+		      PRXE_AETH_ACK | PRXE_AETH_ACK_NO_CREDITS, msn);
+	prxe_qp_pkt_send(qp, skb);
+}
+
+/*
+ * A request answered rather than acknowledged (atomic, FLUSH, ATOMIC
+ * WRITE) is carried out: a pending ACK for those before it goes first,
+ * and the message is counted.
+ */
+static void prxe_resp_done(struct prxe_qp *qp, u32 psn)
+{
+	prxe_resp_flush_ack(qp);
+	qp->resp.msn++;
+	qp->resp.epsn = prxe_psn_add(psn, 1);
+}
+
 static void prxe_resp_atomic_ack(struct prxe_qp *qp,
 				  const struct prxe_resp_atomic *done)
 {
@@ -518,7 +554,8 @@ static int prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
 	struct prxe_atmeth *atm = prxe_atmeth(pkt->info, pkt->bth);
 	struct prxe_atomic a = {
-		.cmp_swap = pkt->info->opcode == PRXE_OP_RC_COMPARE_SWAP,
+		.op = pkt->info->opcode == PRXE_OP_RC_COMPARE_SWAP ?
+		      PRXE_ATOMIC_CMP_SWAP : PRXE_ATOMIC_FETCH_ADD,
 	};
 	u64 va = prxe_atmeth_va(atm);
 	struct prxe_resp_atomic *done;
@@ -535,7 +572,7 @@ static int prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
 		return 0;
 	}
-	if (a.cmp_swap) {
+	if (a.op == PRXE_ATOMIC_CMP_SWAP) {
 		a.compare_add = prxe_atmeth_compare(atm);
 		a.swap = prxe_atmeth_swap_add(atm);
 	} else {
@@ -553,9 +590,7 @@ static int prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
 				  PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
 		return 0;
 	}
-	prxe_resp_flush_ack(qp);
-	qp->resp.msn++;
-	qp->resp.epsn = prxe_psn_add(pkt->psn, 1);
+	prxe_resp_done(qp, pkt->psn);
 	done = &qp->resp.atomics[qp->resp.atomic_next++ % PRXE_RESP_ATOMICS];
 	*done = (struct prxe_resp_atomic) {
 		.psn = pkt->psn,
@@ -568,8 +603,144 @@ static int prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
 }
 
 /*
- * A duplicate atomic: its acknowledge was lost.  Answered again from the
- * replay memory; one too old to be there is dropped (the requester cannot
+ * FLUSH (IBTA 1.5, Memory Placement Extensions): the RETH's range of the
+ * region (or all of it, selectivity level "whole MR") is made visible to
+ * all and, with placement type persistence, persistent (prxe_persist.c);
+ * then answered.  Every WRITE before it on this QP is placed already:
+ * requests are carried out in PSN order, and a WRITE waiting for a page
+ * fault was RNR NAKed, which holds back what follows it.  A duplicate
+ * (the answer was lost) is carried out again and answered again, as a
+ * READ is.  A placement type asks for its access right on the QP (an
+ * invalid request without it, as rdma_rxe answers) and on the region (a
+ * remote access error); none known: nothing to do, answered all the same.
+ * -EINPROGRESS while a worker makes an ODP range persistent: the request
+ * stays queued, nothing answered yet.
+ */
+static int prxe_resp_flush(struct prxe_qp *qp, struct prxe_pkt *pkt,
+			   bool duplicate)
+{
+	struct prxe_feth *feth = prxe_feth(pkt->info, pkt->bth);
+	struct prxe_reth *reth = prxe_reth(pkt->info, pkt->bth);
+	u8 plt = prxe_feth_plt(feth), sel = prxe_feth_sel(feth);
+	u64 va = prxe_reth_va(reth), len = prxe_reth_len(reth);
+	bool whole = sel == PRXE_FETH_SEL_WHOLE_MR;
+	struct prxe_mr *mr;
+	int access = 0;
+	int err = 0;
+
+	if (plt & PRXE_FETH_PLT_GLOBAL_VISIBILITY)
+		access |= IB_ACCESS_FLUSH_GLOBAL;
+	if (plt & PRXE_FETH_PLT_PERSISTENCE)
+		access |= IB_ACCESS_FLUSH_PERSISTENT;
+	if (len > PRXE_MAX_MSG_SIZE || sel > PRXE_FETH_SEL_WHOLE_MR ||
+	    (qp->access & access) != access) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
+		return 0;
+	}
+	/* A range without bytes still names a byte of the region. */
+	mr = prxe_mr_get(qp->prxe, prxe_reth_rkey(reth));
+	if (!mr || prxe_mr_check(mr, qp->ibqp.pd, va,
+				 whole ? 0 : max_t(u64, len, 1), access)) {
+		if (mr)
+			prxe_mr_put(mr);
+		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
+		return 0;
+	}
+	if (whole) {
+		va = mr->iova;
+		len = mr->length;
+	}
+	if ((plt & PRXE_FETH_PLT_PERSISTENCE) && len) {
+		if (mr->odp) {
+			err = prxe_qp_persist(qp, mr, va, len, pkt->psn);
+		} else {
+			err = prxe_mr_persist(mr, va, len);
+			if (!err)
+				prxe_counter_add(qp->prxe,
+						 PRXE_CNT_FLUSH_WB_BYTES, len);
+		}
+	}
+	prxe_mr_put(mr);
+	if (err == -EINPROGRESS)
+		return err;
+	if (err) {
+		/*
+		 * Gone (deregistered, unmapped): an access error; memory that
+		 * cannot be persistent, a file sync's failure: operational.
+		 */
+		prxe_resp_nak(qp, err == -EACCES || err == -EFAULT ?
+				  PRXE_AETH_NAK_REM_ACCESS_ERR :
+				  PRXE_AETH_NAK_REM_OP_ERR, pkt->psn);
+		return 0;
+	}
+	/* Stores before it are visible (and, written back, persistent). */
+	wmb();
+	prxe_counter_inc(qp->prxe, PRXE_CNT_FLUSHES);
+	if (duplicate)
+		prxe_resp_flush_ack(qp);
+	else
+		prxe_resp_done(qp, pkt->psn);
+	prxe_resp_empty_response(qp, pkt->psn, qp->resp.msn);
+	return 0;
+}
+
+/*
+ * ATOMIC WRITE (IBTA 1.5): the payload's 8 bytes stored at once, as they
+ * came (no byte order is implied), at an 8-byte aligned address of a
+ * region with remote write access; answered, and remembered with the
+ * atomics so that a duplicate is answered again without storing again (a
+ * later WRITE of the same word must not be undone).  Misaligned, or not 8
+ * bytes: an invalid request; the QP without remote write access too (as
+ * rdma_rxe answers).  -EINPROGRESS as for atomics.
+ */
+static int prxe_resp_atomic_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
+{
+	struct prxe_reth *reth = prxe_reth(pkt->info, pkt->bth);
+	struct prxe_atomic a = { .op = PRXE_ATOMIC_STORE };
+	u64 va = prxe_reth_va(reth);
+	struct prxe_resp_atomic *done;
+	struct prxe_mr *mr;
+	int err;
+
+	if (!(qp->access & IB_ACCESS_REMOTE_WRITE) ||
+	    prxe_reth_len(reth) != sizeof(u64) ||
+	    pkt->paylen != sizeof(u64) || (va & (sizeof(u64) - 1))) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
+		return 0;
+	}
+	mr = prxe_resp_reth_mr(qp, reth, IB_ACCESS_REMOTE_WRITE);
+	if (!mr) {
+		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
+		return 0;
+	}
+	memcpy(&a.compare_add, prxe_pkt_payload(pkt), sizeof(u64));
+	err = prxe_qp_copy(qp, &(struct prxe_copy) {
+		.mr = mr, .iova = va, .atomic = &a,
+	});
+	prxe_mr_put(mr);
+	if (err == -EINPROGRESS)
+		return err;
+	if (err) {
+		prxe_resp_nak(qp, err == -EINVAL ? PRXE_AETH_NAK_INVALID_REQ :
+				  PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
+		return 0;
+	}
+	prxe_counter_inc(qp->prxe, PRXE_CNT_ATOMIC_WRITES);
+	prxe_resp_done(qp, pkt->psn);
+	done = &qp->resp.atomics[qp->resp.atomic_next++ % PRXE_RESP_ATOMICS];
+	*done = (struct prxe_resp_atomic) {
+		.psn = pkt->psn,
+		.msn = qp->resp.msn,
+		.valid = true,
+		.empty = true,
+	};
+	prxe_resp_empty_response(qp, pkt->psn, qp->resp.msn);
+	return 0;
+}
+
+/*
+ * A duplicate atomic or ATOMIC WRITE: its answer was lost.  Answered again
+ * from the replay memory; one too old to be there is dropped (the requester cannot
  * have that many outstanding).
  */
 static void prxe_resp_atomic_replay(struct prxe_qp *qp, struct prxe_pkt *pkt)
@@ -581,7 +752,11 @@ static void prxe_resp_atomic_replay(struct prxe_qp *qp, struct prxe_pkt *pkt)
 
 		if (done->valid && done->psn == pkt->psn) {
 			prxe_resp_flush_ack(qp);
-			prxe_resp_atomic_ack(qp, done);
+			if (done->empty)
+				prxe_resp_empty_response(qp, done->psn,
+							 done->msn);
+			else
+				prxe_resp_atomic_ack(qp, done);
 			return;
 		}
 	}
@@ -602,7 +777,8 @@ static bool prxe_resp_in_sequence(struct prxe_qp *qp, u32 mask)
 
 /*
  * One incoming request.  Returns -EINPROGRESS when it must be taken again
- * later (an atomic waiting for its ODP page): nothing of it is done yet.
+ * later (an atomic or ATOMIC WRITE waiting for its ODP page, a FLUSH for
+ * a worker's persistence): nothing of it is done yet.
  */
 static int prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
@@ -624,8 +800,10 @@ static int prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		prxe_counter_inc(qp->prxe, PRXE_CNT_DUP_REQ);
 		if (mask & PRXE_MASK_READ) {
 			prxe_resp_read(qp, pkt, true);
-		} else if (mask & PRXE_MASK_ATOMIC) {
+		} else if (mask & (PRXE_MASK_ATOMIC | PRXE_MASK_ATOMIC_WRITE)) {
 			prxe_resp_atomic_replay(qp, pkt);
+		} else if (mask & PRXE_MASK_FLUSH) {
+			return prxe_resp_flush(qp, pkt, true);
 		} else if (prxe_bth_ack_req(pkt->bth)) {
 			prxe_resp_flush_ack(qp);
 			prxe_resp_send_aeth(qp, PRXE_AETH_ACK |
@@ -651,14 +829,19 @@ static int prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		prxe_resp_read(qp, pkt, false);
 	else if (mask & PRXE_MASK_ATOMIC)
 		err = prxe_resp_atomic(qp, pkt);
+	else if (mask & PRXE_MASK_FLUSH)
+		err = prxe_resp_flush(qp, pkt, false);
+	else if (mask & PRXE_MASK_ATOMIC_WRITE)
+		err = prxe_resp_atomic_write(qp, pkt);
 	else
 		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
 	if (err)
 		return err;
 
-	/* READs and atomics are answered, not acknowledged. */
+	/* READs, atomics, FLUSH and ATOMIC WRITE are answered, not ACKed. */
 	if (qp->state != IB_QPS_ERR &&
-	    !(mask & (PRXE_MASK_READ | PRXE_MASK_ATOMIC)) &&
+	    !(mask & (PRXE_MASK_READ | PRXE_MASK_ATOMIC | PRXE_MASK_FLUSH |
+		      PRXE_MASK_ATOMIC_WRITE)) &&
 	    prxe_bth_ack_req(pkt->bth) &&
 	    qp->resp.epsn == prxe_psn_add(pkt->psn, 1)) {
 		qp->resp.ack_pending = true;

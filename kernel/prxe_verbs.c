@@ -36,9 +36,16 @@ static int prxe_query_device(struct ib_device *ibdev,
 	attr->page_size_cap = PRXE_PAGE_SIZE_CAP;
 	attr->max_pkeys = PRXE_MAX_PKEYS;
 	attr->local_ca_ack_delay = PRXE_LOCAL_CA_ACK_DELAY;
+	/*
+	 * RC FLUSH (both placement types) and ATOMIC WRITE, on pinned and
+	 * ODP regions; what persistence promises: prxe_persist.c.
+	 */
 	attr->device_cap_flags = IB_DEVICE_PORT_ACTIVE_EVENT |
 				 IB_DEVICE_SYS_IMAGE_GUID |
-				 IB_DEVICE_RC_RNR_NAK_GEN;
+				 IB_DEVICE_RC_RNR_NAK_GEN |
+				 IB_DEVICE_FLUSH_GLOBAL |
+				 IB_DEVICE_FLUSH_PERSISTENT |
+				 IB_DEVICE_ATOMIC_WRITE;
 	attr->max_mr_size = PRXE_MAX_MR_SIZE;
 	attr->max_qp = PRXE_MAX_QP;
 	attr->max_qp_wr = PRXE_MAX_QP_WR;
@@ -68,7 +75,8 @@ static int prxe_query_device(struct ib_device *ibdev,
 	attr->odp_caps.general_caps = IB_ODP_SUPPORT;
 	attr->odp_caps.per_transport_caps.rc_odp_caps = IB_ODP_SUPPORT_SEND |
 		IB_ODP_SUPPORT_RECV | IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ |
-		IB_ODP_SUPPORT_ATOMIC | IB_ODP_SUPPORT_SRQ_RECV;
+		IB_ODP_SUPPORT_ATOMIC | IB_ODP_SUPPORT_SRQ_RECV |
+		IB_ODP_SUPPORT_FLUSH | IB_ODP_SUPPORT_ATOMIC_WRITE;
 	attr->odp_caps.per_transport_caps.ud_odp_caps = IB_ODP_SUPPORT_SEND |
 		IB_ODP_SUPPORT_RECV;
 	return 0;
