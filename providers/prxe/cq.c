@@ -21,6 +21,19 @@ static_assert((int)PRXE_CQE_GRH == (int)IBV_WC_GRH &&
 	      (int)PRXE_CQE_WITH_INV == (int)IBV_WC_WITH_INV,
 	      "PRXE_CQE_* flags are the IBV_WC_* flags");
 static_assert(sizeof(struct prxe_cqe) == 64, "prxe_cqe is 64 bytes");
+/*
+ * So are the opcodes, the kernel's IB_WC_* (ib_uverbs' IB_UVERBS_WC_*),
+ * FLUSH (8) and ATOMIC_WRITE (9) among them, where the headers name them.
+ */
+static_assert((int)IBV_WC_ATOMIC_WRITE == 9, "IBV_WC_ATOMIC_WRITE is 9");
+#if PRXE_RDMA_CORE_MAJOR >= 45
+static_assert((int)IBV_WC_FLUSH == 8, "IBV_WC_FLUSH is 8");
+#endif
+#ifdef PRXE_HAVE_UAPI_FLUSH
+static_assert((int)IB_UVERBS_WC_FLUSH == 8 &&
+	      (int)IB_UVERBS_WC_ATOMIC_WRITE == (int)IBV_WC_ATOMIC_WRITE,
+	      "IB_UVERBS_WC_FLUSH / _ATOMIC_WRITE are libibverbs' values");
+#endif
 
 /* Extended CQs offer the standard completion fields. */
 #define PRXE_CQ_WC_FLAGS	IBV_WC_STANDARD_FLAGS

@@ -191,6 +191,15 @@ int prxe_send_opcode(const struct prxe_qp *qp, enum ibv_wr_opcode opcode,
 		     uint32_t *wqe_opcode);
 int prxe_ring_send_doorbell(struct prxe_qp *qp);
 
+/*
+ * WQE opcodes of FLUSH and ATOMIC WRITE: IB_UVERBS_WR_FLUSH and
+ * IB_UVERBS_WR_ATOMIC_WRITE, equal to IBV_WR_FLUSH / IBV_WR_ATOMIC_WRITE
+ * (asserted in qp.c where the headers name them: rdma-core 44 has no
+ * IBV_WR_FLUSH, Linux 6.1's uapi neither IB_UVERBS_WR_* of the two).
+ */
+#define PRXE_WQE_OP_FLUSH		14
+#define PRXE_WQE_OP_ATOMIC_WRITE	15
+
 static inline struct prxe_sge *prxe_send_wqe_sge(struct prxe_send_wqe *wqe)
 {
 	return (struct prxe_sge *)(wqe + 1);

@@ -17,7 +17,14 @@
  *
  * Both stop at the first work request they cannot post, set *bad_wr to it
  * and return EINVAL (bad request) or ENOMEM (queue full); the requests
- * before it are posted.
+ * before it are posted.  IBV_WR_ATOMIC_WRITE and IBV_WR_FLUSH are bad
+ * requests for ibv_post_send(): struct ibv_send_wr cannot carry their
+ * parameters (the ibv_wr_* API can: qp_ex.c).
+ *
+ * Send operations by QP type (ibv_create_qp_ex() send_ops_flags, and
+ * ibv_post_send() opcodes): RC all of SEND(_WITH_IMM), RDMA_WRITE(_WITH_IMM),
+ * RDMA_READ, both atomics, ATOMIC_WRITE and (rdma-core 45 and later) FLUSH;
+ * UD SEND(_WITH_IMM).  Asking for others at creation is EOPNOTSUPP.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -55,6 +62,16 @@ PRXE_SAME_OPCODE(SEND_WITH_IMM);
 PRXE_SAME_OPCODE(RDMA_READ);
 PRXE_SAME_OPCODE(ATOMIC_CMP_AND_SWP);
 PRXE_SAME_OPCODE(ATOMIC_FETCH_AND_ADD);
+static_assert((int)IBV_WR_ATOMIC_WRITE == PRXE_WQE_OP_ATOMIC_WRITE,
+	      "IBV_WR_ATOMIC_WRITE is the WQE's");
+#if PRXE_RDMA_CORE_MAJOR >= 45
+static_assert((int)IBV_WR_FLUSH == PRXE_WQE_OP_FLUSH, "IBV_WR_FLUSH is the WQE's");
+#endif
+#ifdef PRXE_HAVE_UAPI_FLUSH	/* Linux 6.2 and later uapi headers */
+PRXE_SAME_OPCODE(ATOMIC_WRITE);
+static_assert((int)IB_UVERBS_WR_FLUSH == PRXE_WQE_OP_FLUSH,
+	      "IB_UVERBS_WR_FLUSH is the WQE's");
+#endif
 
 /* --- creation and control --------------------------------------------- */
 
@@ -295,7 +312,11 @@ uint64_t prxe_supported_send_ops(enum ibv_qp_type qp_type)
 		       IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM |
 		       IBV_QP_EX_WITH_RDMA_READ |
 		       IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP |
-		       IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD;
+		       IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD |
+#if PRXE_RDMA_CORE_MAJOR >= 45
+		       IBV_QP_EX_WITH_FLUSH |
+#endif
+		       IBV_QP_EX_WITH_ATOMIC_WRITE;
 	case IBV_QPT_UD:
 		return IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM;
 	default:
@@ -303,7 +324,12 @@ uint64_t prxe_supported_send_ops(enum ibv_qp_type qp_type)
 	}
 }
 
-/* The WQE opcode of @opcode on this QP, or EINVAL if it cannot post it. */
+/*
+ * The WQE opcode of @opcode on this QP, or EINVAL if it cannot post it.
+ * ATOMIC WRITE and FLUSH are refused here: struct ibv_send_wr has no
+ * field for their parameters (the 8 bytes; the length, placement type and
+ * level), so only ibv_wr_atomic_write() / ibv_wr_flush() can post them.
+ */
 int prxe_send_opcode(const struct prxe_qp *qp, enum ibv_wr_opcode opcode,
 		     uint32_t *wqe_opcode)
 {
@@ -331,7 +357,7 @@ int prxe_send_opcode(const struct prxe_qp *qp, enum ibv_wr_opcode opcode,
 	case IBV_WR_ATOMIC_FETCH_AND_ADD:
 		op = IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD;
 		break;
-	default:
+	default:	/* ATOMIC_WRITE, FLUSH (see above) and the rest */
 		return EINVAL;
 	}
 	if (!(prxe_supported_send_ops(qp->vqp.qp.qp_type) & op))

@@ -18,6 +18,18 @@
  * Builders and setters cannot fail; the first error (queue full: ENOMEM;
  * bad argument: EINVAL) is kept, the rest of the batch ignored, and
  * ibv_wr_complete() returns it having posted nothing of the batch.
+ *
+ * Arguments refused with EINVAL:
+ *  - ibv_wr_flush() (rdma-core 45 and later): a length over 2^31 (the
+ *    most a RETH may ask for), a range whose end wraps past 2^64, a
+ *    placement type with no known bit (IBV_FLUSH_GLOBAL,
+ *    IBV_FLUSH_PERSISTENT) or with any other bit, a selectivity level
+ *    other than IBV_FLUSH_RANGE and IBV_FLUSH_MR.  The checks apply to
+ *    both levels: the responder ignores the range of an IBV_FLUSH_MR
+ *    flush, the completion still reports the length as byte_len.
+ *  - ibv_wr_set_sge*() and ibv_wr_set_inline_data*() after
+ *    ibv_wr_flush() or ibv_wr_atomic_write(): neither carries local data
+ *    (ibv_wr_atomic_write() copies its 8 bytes into the work request).
  */
 #include <errno.h>
 #include <string.h>
@@ -178,7 +190,81 @@ static void prxe_wr_atomic_fetch_add(struct ibv_qp_ex *ibqp, uint32_t rkey,
 		       add, 0);
 }
 
+/*
+ * ATOMIC WRITE: the 8 bytes at @atomic_wr, copied now, land at the
+ * responder's @remote_addr as they are (no byte order); the completion's
+ * byte_len is 8.
+ */
+static void prxe_wr_atomic_write(struct ibv_qp_ex *ibqp, uint32_t rkey,
+				 uint64_t remote_addr, const void *atomic_wr)
+{
+	struct prxe_send_wqe *wqe = prxe_wr_new(ibqp, IBV_WR_ATOMIC_WRITE);
+
+	if (!wqe)
+		return;
+	wqe->wr.atomic_write.remote_addr = remote_addr;
+	memcpy(wqe->wr.atomic_write.data, atomic_wr,
+	       sizeof(wqe->wr.atomic_write.data));
+	wqe->wr.atomic_write.rkey = rkey;
+}
+
+#if PRXE_RDMA_CORE_MAJOR >= 45
+static_assert((int)IBV_FLUSH_GLOBAL == (int)PRXE_FLUSH_GLOBAL &&
+	      (int)IBV_FLUSH_PERSISTENT == (int)PRXE_FLUSH_PERSISTENT &&
+	      (int)IBV_FLUSH_RANGE == (int)PRXE_FLUSH_RANGE &&
+	      (int)IBV_FLUSH_MR == (int)PRXE_FLUSH_MR,
+	      "the WQE carries libibverbs' placement types and levels");
+
+/* The most a RETH's DMA length may be (IBTA: 2^31). */
+#define PRXE_FLUSH_MAX_LEN	(1ULL << 31)
+
+static bool prxe_flush_args_ok(uint64_t remote_addr, size_t len,
+			       uint8_t type, uint8_t level)
+{
+	const uint8_t known = PRXE_FLUSH_GLOBAL | PRXE_FLUSH_PERSISTENT;
+
+	if ((uint64_t)len > PRXE_FLUSH_MAX_LEN ||
+	    remote_addr + (uint64_t)len < remote_addr)
+		return false;
+	if (!(type & known) || (type & ~known))
+		return false;
+	return level == PRXE_FLUSH_RANGE || level == PRXE_FLUSH_MR;
+}
+
+/*
+ * FLUSH of @len bytes at @remote_addr (the whole region with
+ * IBV_FLUSH_MR); the completion's byte_len is @len.
+ */
+static void prxe_wr_flush(struct ibv_qp_ex *ibqp, uint32_t rkey,
+			  uint64_t remote_addr, size_t len, uint8_t type,
+			  uint8_t level)
+{
+	struct prxe_qp *qp = to_prxe_qp_ex(ibqp);
+	struct prxe_send_wqe *wqe;
+
+	if (!qp->wr_err && !prxe_flush_args_ok(remote_addr, len, type, level)) {
+		prxe_wr_fail(qp, EINVAL);
+		return;
+	}
+	wqe = prxe_wr_new(ibqp, IBV_WR_FLUSH);
+	if (!wqe)
+		return;
+	wqe->wr.flush.remote_addr = remote_addr;
+	wqe->wr.flush.length = len;
+	wqe->wr.flush.rkey = rkey;
+	wqe->wr.flush.type = type;
+	wqe->wr.flush.level = level;
+}
+#endif
+
 /* --- setters ----------------------------------------------------------- */
+
+/* FLUSH and ATOMIC WRITE take no SGEs and no inline data. */
+static bool prxe_wqe_has_local_data(const struct prxe_send_wqe *wqe)
+{
+	return wqe->opcode != PRXE_WQE_OP_FLUSH &&
+	       wqe->opcode != PRXE_WQE_OP_ATOMIC_WRITE;
+}
 
 static void prxe_wr_set_sge_list(struct ibv_qp_ex *ibqp, size_t num_sge,
 				 const struct ibv_sge *sg_list)
@@ -188,7 +274,7 @@ static void prxe_wr_set_sge_list(struct ibv_qp_ex *ibqp, size_t num_sge,
 
 	if (!wqe)
 		return;
-	if (num_sge > qp->sq.max_sge) {
+	if (num_sge > qp->sq.max_sge || !prxe_wqe_has_local_data(wqe)) {
 		prxe_wr_fail(qp, EINVAL);
 		return;
 	}
@@ -296,6 +382,12 @@ void prxe_qp_ex_init(struct prxe_qp *qp, uint64_t send_ops_flags)
 		qpx->wr_atomic_cmp_swp = prxe_wr_atomic_cmp_swp;
 	if (send_ops_flags & IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD)
 		qpx->wr_atomic_fetch_add = prxe_wr_atomic_fetch_add;
+	if (send_ops_flags & IBV_QP_EX_WITH_ATOMIC_WRITE)
+		qpx->wr_atomic_write = prxe_wr_atomic_write;
+#if PRXE_RDMA_CORE_MAJOR >= 45
+	if (send_ops_flags & IBV_QP_EX_WITH_FLUSH)
+		qpx->wr_flush = prxe_wr_flush;
+#endif
 
 	qpx->wr_set_sge = prxe_wr_set_sge;
 	qpx->wr_set_sge_list = prxe_wr_set_sge_list;
