@@ -370,6 +370,8 @@ static void qp_connect_to(struct ibv_qp *qp, struct dev *d,
 	memcpy(r.dgid.raw, peer->gid, 16);
 	r.rq_psn = peer->psn;
 	r.sq_psn = me->psn;
+	/* 537 ms: a FLUSH's answer may wait for a journal commit. */
+	r.timeout = 17;
 	r.max_rd_atomic = 4;
 	r.max_dest_rd_atomic = 4;
 	r.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_FLUSH_GLOBAL |
