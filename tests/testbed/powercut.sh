@@ -78,8 +78,10 @@ all_acked() {
 qemu_kill() {
 	local pid
 	pid=$(cat "$pidfile" 2>/dev/null) || return 0
-	# Only our qemu: the pid file is ours, and the process must be qemu.
-	grep -q qemu-system "/proc/$pid/cmdline" 2>/dev/null &&
+	# Only our qemu: the pid file is ours, and the process must be a
+	# qemu on our NVDIMM backing file.
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+		grep -q "^qemu-system.*mem-path=$BUILD_DIR/pmem.img," &&
 		kill -KILL "$pid" 2>/dev/null
 	return 0
 }
