@@ -20,7 +20,7 @@
  * A response whose data waits for a fault of the local ODP buffer stays
  * queued until the fault worker is done (prxe_qp_copy()); meanwhile, and
  * while the requester waits for one of a payload it sends, the retransmit
- * timer does not count against the peer.
+ * timer does not count against the peer (for 30 s of one fault at most).
  *
  * Runs in the QP task under qp->mutex; the timers only set an event bit
  * and schedule the task.
@@ -198,9 +198,13 @@ static void prxe_comp_timeout(struct prxe_qp *qp)
 		return;
 	/*
 	 * The answer came and waits for our own buffer's page fault, or the
-	 * next packet does: the peer was not silent, we were.
+	 * next packet does (a slow disk, an invalidation storm that takes the
+	 * pages again): the peer was not silent, we were.  A fault that has
+	 * not ended after PRXE_FAULT_PATIENCE_MS counts as silence would, so
+	 * that its request fails in bounded time (IB_WC_RETRY_EXC_ERR).
 	 */
-	if (qp->comp.fault_wait || qp->req.fault_wait) {
+	if ((qp->comp.fault_wait || qp->req.fault_wait) &&
+	    !prxe_qp_job_stuck(qp)) {
 		prxe_comp_arm_timer(qp);
 		return;
 	}
@@ -212,6 +216,7 @@ static void prxe_comp_timeout(struct prxe_qp *qp)
 	}
 	qp->comp.retry_left--;
 	prxe_counter_inc(qp->prxe, PRXE_CNT_RETRANSMITS);
+	prxe_req_flush_timeout(qp);
 	prxe_req_rewind(qp);
 	/* Armed again even if the requester cannot send right now. */
 	prxe_comp_arm_timer(qp);
@@ -351,6 +356,9 @@ static int prxe_comp_read_response(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		prxe_counter_inc(qp->prxe, PRXE_CNT_RETRANSMITS);
 		prxe_req_reread(qp, swqe);
 	}
+	/* A FLUSH answered: its peer takes the ICRC it was sent with. */
+	if (swqe->wr.opcode == IB_UVERBS_WR_FLUSH)
+		qp->req.flush_icrc_known = true;
 	/* Done: in full, or in error (reported when it is the oldest). */
 	if (swqe->received == swqe->length ||
 	    swqe->read_status != IB_WC_SUCCESS) {

@@ -53,6 +53,9 @@
 /* How long the QP task waits for a fault it has just handed out. */
 #define PRXE_FAULT_WAIT_MS	10
 
+/* How long a job may take before its QP's retransmit timer counts. */
+#define PRXE_FAULT_PATIENCE_MS	30000
+
 enum prxe_fault_state {
 	PRXE_FAULT_IDLE,
 	PRXE_FAULT_BUSY,	/* queued or running */
@@ -74,6 +77,7 @@ struct prxe_fault {
 	u32			tag;
 	int			err;		/* DONE: of range, not of ahead */
 	struct completion	done;
+	unsigned long		queued_at;	/* BUSY: since when (jiffies) */
 };
 
 static struct workqueue_struct *prxe_fault_wq;
@@ -288,6 +292,7 @@ static int prxe_qp_job(struct prxe_qp *qp, struct prxe_mr_range *job,
 	f->persist = persist;
 	f->tag = tag;
 	f->state = PRXE_FAULT_BUSY;
+	f->queued_at = jiffies;
 	reinit_completion(&f->done);
 	kref_get(&f->ref);
 	queue_work(prxe_fault_wq, &f->work);
@@ -313,6 +318,26 @@ static int prxe_qp_job(struct prxe_qp *qp, struct prxe_mr_range *job,
 	spin_unlock(&f->lock);
 	prxe_mr_put(old.mr);
 	return err;
+}
+
+/*
+ * Has @qp's slot been working on one job for more than
+ * PRXE_FAULT_PATIENCE_MS?  A QP waiting for its own faults does not count
+ * retransmit timeouts against its peer (prxe_comp.c) until then: a slow
+ * disk is waited for, a fault that does not end fails its request in
+ * bounded time.
+ */
+bool prxe_qp_job_stuck(struct prxe_qp *qp)
+{
+	struct prxe_fault *f = qp->fault;
+	bool stuck;
+
+	spin_lock(&f->lock);
+	stuck = f->state == PRXE_FAULT_BUSY &&
+		time_after(jiffies, f->queued_at +
+			   msecs_to_jiffies(PRXE_FAULT_PATIENCE_MS));
+	spin_unlock(&f->lock);
+	return stuck;
 }
 
 /**

@@ -94,18 +94,47 @@ static u32 prxe_icrc_compute(const struct sk_buff *skb, const u8 *end)
 	return crc32_le(crc, net + hdr_len, end - (net + hdr_len));
 }
 
+/*
+ * rdma_rxe's ICRC of an RC FLUSH (Linux 6.2 and later): its opcode table
+ * gives FLUSH no payload offset, so what it takes for the payload is the
+ * packet from the BTH on, and its CRC goes on, after the ICRC's own
+ * coverage, over the BTH, FETH and RETH once more, as sent (32 bytes).
+ * prxe accepts that ICRC on a FLUSH, and sends it to a peer that answers
+ * no other (prxe_req.c).  @crc: the CRC of the packet proper (@end: its
+ * end, where the ICRC starts); 0 (no such variant) if the packet is not
+ * a FLUSH of that size.
+ */
+#define PRXE_FLUSH_HDRS_BYTES	(PRXE_BTH_BYTES + PRXE_FETH_BYTES + \
+				 PRXE_RETH_BYTES)
+
+static bool prxe_icrc_rxe_flush(const struct sk_buff *skb, const u8 *end,
+				u32 *crc)
+{
+	const u8 *bth = skb_transport_header(skb) + sizeof(struct udphdr);
+
+	if (end - bth != PRXE_FLUSH_HDRS_BYTES ||
+	    ((const struct prxe_bth *)bth)->opcode != PRXE_OP_RC_FLUSH)
+		return false;
+	*crc = crc32_le(*crc, bth, PRXE_FLUSH_HDRS_BYTES);
+	return true;
+}
+
 /**
  * prxe_icrc_generate() - write the ICRC of a packet to be sent
  * @skb: the packet, IP header to ICRC; the last 4 bytes receive the ICRC
+ * @rxe_flush: a FLUSH: rdma_rxe's ICRC (prxe_icrc_rxe_flush()), not IBTA's
  *
  * Every field the ICRC covers must be final: call after the IP and UDP
  * headers are written (their checksums may still change: they are masked).
  */
-void prxe_icrc_generate(struct sk_buff *skb)
+void prxe_icrc_generate(struct sk_buff *skb, bool rxe_flush)
 {
 	struct prxe_icrc *field = prxe_icrc_field(skb);
+	u32 crc = prxe_icrc_compute(skb, (u8 *)field);
 
-	field->icrc = cpu_to_le32(~prxe_icrc_compute(skb, (u8 *)field));
+	if (rxe_flush)
+		prxe_icrc_rxe_flush(skb, (u8 *)field, &crc);
+	field->icrc = cpu_to_le32(~crc);
 }
 
 /**
@@ -113,13 +142,20 @@ void prxe_icrc_generate(struct sk_buff *skb)
  * @skb: the packet as the receive path keeps it: from the IP header to the
  *	 pad, the ICRC trimmed off (but still in the buffer, at the tail)
  *
- * Return: 0 if the ICRC is right, -EINVAL if not.
+ * Return: 0 if the ICRC is right (IBTA's, or rdma_rxe's for a FLUSH),
+ * -EINVAL if not.
  */
 int prxe_icrc_check(const struct sk_buff *skb)
 {
 	const struct prxe_icrc *field =
 		(const struct prxe_icrc *)skb_tail_pointer(skb);
 
-	return le32_to_cpu(field->icrc) ==
-	       ~prxe_icrc_compute(skb, (const u8 *)field) ? 0 : -EINVAL;
+	u32 icrc = ~le32_to_cpu(field->icrc);
+	u32 crc = prxe_icrc_compute(skb, (const u8 *)field);
+
+	if (icrc == crc)
+		return 0;
+	/* A FLUSH from rdma_rxe. */
+	return prxe_icrc_rxe_flush(skb, (const u8 *)field, &crc) &&
+	       icrc == crc ? 0 : -EINVAL;
 }

@@ -563,6 +563,7 @@ static int prxe_xmit4(struct net *net, int oif, const struct prxe_av *av,
 	struct iphdr *iph;
 	struct rtable *rt;
 	__be32 saddr;	/* the cached source: fl4.saddr, the GID's */
+	bool rxe_flush;
 
 	rt = route ? dst_cache_get_ip4(route, &saddr) : NULL;
 	if (!rt) {
@@ -576,6 +577,8 @@ static int prxe_xmit4(struct net *net, int oif, const struct prxe_av *av,
 	}
 
 	/* UDP checksum 0: allowed over IPv4, and what RoCEv2 NICs send. */
+	/* Before the IP layer takes skb->cb over. */
+	rxe_flush = prxe_pkt(skb)->icrc_rxe;
 	prxe_push_udp(skb, sport);
 
 	__skb_push(skb, sizeof(*iph));
@@ -598,12 +601,12 @@ static int prxe_xmit4(struct net *net, int oif, const struct prxe_av *av,
 		ip_rt_put(rt);
 		/* What ip_local_out() would have set, for completeness. */
 		ip_send_check(iph);
-		prxe_icrc_generate(skb);
+		prxe_icrc_generate(skb, rxe_flush);
 		return prxe_xmit_local(net, skb);
 	}
 	skb->dev = rt->dst.dev;
 	skb_dst_set(skb, &rt->dst);
-	prxe_icrc_generate(skb);
+	prxe_icrc_generate(skb, rxe_flush);
 	/* Sets the IPv4 header checksum, which the ICRC does not cover. */
 	return ip_local_out(net, NULL, skb);
 }
@@ -626,6 +629,7 @@ static int prxe_xmit6(struct net *net, int oif, const struct prxe_av *av,
 	struct dst_entry *dst;
 	struct ipv6hdr *ip6h;
 	struct in6_addr saddr;	/* the cached source: fl6.saddr, the GID's */
+	bool rxe_flush;
 
 	dst = route ? dst_cache_get_ip6(route, &saddr) : NULL;
 	if (!dst) {
@@ -643,6 +647,8 @@ static int prxe_xmit6(struct net *net, int oif, const struct prxe_av *av,
 	 * dropped by IPv6 receivers that did not opt in to RFC 6935.  It is
 	 * filled in after the ICRC, which masks it.
 	 */
+	/* Before the IP layer takes skb->cb over. */
+	rxe_flush = prxe_pkt(skb)->icrc_rxe;
 	prxe_push_udp(skb, sport);
 	udp6_set_csum(false, skb, &fl6.saddr, &fl6.daddr, skb->len);
 
@@ -659,12 +665,12 @@ static int prxe_xmit6(struct net *net, int oif, const struct prxe_av *av,
 	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
 	if (container_of(dst, struct rt6_info, dst)->rt6i_flags & RTF_LOCAL) {
 		dst_release(dst);
-		prxe_icrc_generate(skb);
+		prxe_icrc_generate(skb, rxe_flush);
 		return prxe_xmit_local(net, skb);
 	}
 	skb->dev = dst->dev;
 	skb_dst_set(skb, dst);
-	prxe_icrc_generate(skb);
+	prxe_icrc_generate(skb, rxe_flush);
 	return ip6_local_out(net, NULL, skb);
 }
 #else

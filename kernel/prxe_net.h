@@ -81,6 +81,7 @@ struct prxe_pkt {
 	u32				se:1;	/* solicited event */
 	u32				ipv6:1;	/* else IPv4 */
 	u32				accepted:1; /* passed the task's checks (prxe_recv.c) */
+	u32				icrc_rxe:1; /* to send: rdma_rxe's FLUSH ICRC */
 	u16				paylen;	/* payload bytes, pad excluded */
 	u16				sport;	/* source UDP port */
 };
@@ -110,7 +111,7 @@ int prxe_pkt_xmit(struct prxe_dev *prxe, const struct prxe_av *av,
 		  u32 dst_qpn);
 
 /* prxe_icrc.c */
-void prxe_icrc_generate(struct sk_buff *skb);
+void prxe_icrc_generate(struct sk_buff *skb, bool rxe_flush);
 int prxe_icrc_check(const struct sk_buff *skb);
 
 /* prxe_recv.c: the QP engines' receive entry (softirq context) */

@@ -76,6 +76,12 @@ struct prxe_req_state {
 	u32			psn;		/* next PSN to send */
 	u32			max_psn;	/* PSN after the last one ever sent */
 	bool			fault_wait;	/* a payload waits for a local fault */
+	/*
+	 * FLUSHes go with rdma_rxe's ICRC (prxe_icrc.c), not IBTA's: tried
+	 * when one goes unanswered, kept once one is answered (@icrc_known).
+	 */
+	bool			flush_icrc_rxe;
+	bool			flush_icrc_known;
 };
 
 /* struct prxe_comp_state.events: set by timers, taken by the task */
@@ -316,6 +322,7 @@ void prxe_qp_fault_release(struct prxe_qp *qp);
 int prxe_qp_copy(struct prxe_qp *qp, const struct prxe_copy *c);
 int prxe_qp_persist(struct prxe_qp *qp, struct prxe_mr *mr, u64 iova,
 		    u64 len, u32 psn);
+bool prxe_qp_job_stuck(struct prxe_qp *qp);
 
 /* prxe_qp_task.c */
 int prxe_task_init(void);
@@ -348,6 +355,7 @@ void prxe_qp_pkts_discard(struct prxe_qp *qp, struct sk_buff_head *queue);
 bool prxe_req_run(struct prxe_qp *qp);
 void prxe_req_rewind(struct prxe_qp *qp);
 void prxe_req_reread(struct prxe_qp *qp, struct prxe_swqe *swqe);
+void prxe_req_flush_timeout(struct prxe_qp *qp);
 bool prxe_comp_run(struct prxe_qp *qp);
 void prxe_comp_arm_timer(struct prxe_qp *qp);
 void prxe_comp_local_failure(struct prxe_qp *qp);

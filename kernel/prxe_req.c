@@ -244,6 +244,7 @@ static struct sk_buff *prxe_req_flush_pkt(struct prxe_qp *qp,
 	if (!skb)
 		return NULL;
 	if (flush) {
+		prxe_pkt(skb)->icrc_rxe = qp->req.flush_icrc_rxe;
 		prxe_feth_set(prxe_feth(info, bth), swqe->wr.wr.flush.type,
 			      swqe->wr.wr.flush.level);
 		prxe_reth_set(prxe_reth(info, bth),
@@ -258,6 +259,21 @@ static struct sk_buff *prxe_req_flush_pkt(struct prxe_qp *qp,
 		       sizeof(u64));
 	}
 	return skb;
+}
+
+/*
+ * The oldest request has gone unanswered for a retransmit timeout.  If it
+ * is a FLUSH, and no FLUSH of this QP was ever answered, its peer may be
+ * an rdma_rxe, which drops FLUSHes with IBTA's ICRC and takes only its
+ * own (prxe_icrc.c): the retransmission tries the other ICRC.  Once a
+ * FLUSH is answered, the QP keeps the one that was.
+ */
+void prxe_req_flush_timeout(struct prxe_qp *qp)
+{
+	if (qp->sq.kidx == qp->req.next || qp->req.flush_icrc_known ||
+	    prxe_swqe(qp, qp->sq.kidx)->wr.opcode != IB_UVERBS_WR_FLUSH)
+		return;
+	qp->req.flush_icrc_rxe = !qp->req.flush_icrc_rxe;
 }
 
 /*

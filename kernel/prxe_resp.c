@@ -542,13 +542,57 @@ static void prxe_resp_atomic_ack(struct prxe_qp *qp,
 }
 
 /*
+ * Carry out the atomic @a (CMP_SWAP, FETCH_ADD, or ATOMIC WRITE's store)
+ * at @va of @mr, whose reference this drops, for request @pkt; answer it,
+ * and remember the answer so that a duplicate gets it again without the
+ * atomic being done twice.  Misaligned in memory: an invalid request; an
+ * ODP page not to be had writable: a remote access error.  -EINPROGRESS
+ * while the target's ODP page is faulted in: the request stays queued,
+ * nothing done yet.
+ */
+static int prxe_resp_atomic_exec(struct prxe_qp *qp, struct prxe_pkt *pkt,
+				 struct prxe_mr *mr, u64 va,
+				 struct prxe_atomic *a)
+{
+	struct prxe_resp_atomic *done;
+	int err;
+
+	err = prxe_qp_copy(qp, &(struct prxe_copy) {
+		.mr = mr, .iova = va, .atomic = a,
+	});
+	prxe_mr_put(mr);
+	if (err == -EINPROGRESS)
+		return err;
+	if (err) {
+		prxe_resp_nak(qp, err == -EINVAL ? PRXE_AETH_NAK_INVALID_REQ :
+				  PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
+		return 0;
+	}
+	prxe_resp_done(qp, pkt->psn);
+	done = &qp->resp.atomics[qp->resp.atomic_next++ % PRXE_RESP_ATOMICS];
+	*done = (struct prxe_resp_atomic) {
+		.psn = pkt->psn,
+		.msn = qp->resp.msn,
+		.orig = a->orig,
+		.valid = true,
+		.empty = a->op == PRXE_ATOMIC_STORE,
+	};
+	if (done->empty) {
+		prxe_counter_inc(qp->prxe, PRXE_CNT_ATOMIC_WRITES);
+		prxe_resp_empty_response(qp, done->psn, done->msn);
+	} else {
+		prxe_resp_atomic_ack(qp, done);
+	}
+	return 0;
+}
+
+/*
  * CMP_SWAP / FETCH_ADD on 8 aligned bytes of a memory region with remote
  * atomic access: done once, answered with the original data, and
  * remembered so that a duplicate request gets the same answer without
  * doing it again.  Misaligned (the virtual address, or the word in
  * memory: a region registered with an iova aligned otherwise than its
- * address): an invalid request.  -EINPROGRESS while the target's ODP page
- * is faulted in: the request stays queued, nothing done yet.
+ * address): an invalid request.  -EINPROGRESS as prxe_resp_atomic_exec().
  */
 static int prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
@@ -558,9 +602,7 @@ static int prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		      PRXE_ATOMIC_CMP_SWAP : PRXE_ATOMIC_FETCH_ADD,
 	};
 	u64 va = prxe_atmeth_va(atm);
-	struct prxe_resp_atomic *done;
 	struct prxe_mr *mr;
-	int err;
 
 	if (va & (sizeof(u64) - 1)) {
 		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
@@ -578,28 +620,7 @@ static int prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	} else {
 		a.compare_add = prxe_atmeth_swap_add(atm);
 	}
-	err = prxe_qp_copy(qp, &(struct prxe_copy) {
-		.mr = mr, .iova = va, .atomic = &a,
-	});
-	prxe_mr_put(mr);
-	if (err == -EINPROGRESS)
-		return err;
-	if (err) {
-		/* Misaligned in memory; an ODP page not to be had writable. */
-		prxe_resp_nak(qp, err == -EINVAL ? PRXE_AETH_NAK_INVALID_REQ :
-				  PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
-		return 0;
-	}
-	prxe_resp_done(qp, pkt->psn);
-	done = &qp->resp.atomics[qp->resp.atomic_next++ % PRXE_RESP_ATOMICS];
-	*done = (struct prxe_resp_atomic) {
-		.psn = pkt->psn,
-		.msn = qp->resp.msn,
-		.orig = a.orig,
-		.valid = true,
-	};
-	prxe_resp_atomic_ack(qp, done);
-	return 0;
+	return prxe_resp_atomic_exec(qp, pkt, mr, va, &a);
 }
 
 /*
@@ -691,16 +712,14 @@ static int prxe_resp_flush(struct prxe_qp *qp, struct prxe_pkt *pkt,
  * atomics so that a duplicate is answered again without storing again (a
  * later WRITE of the same word must not be undone).  Misaligned, or not 8
  * bytes: an invalid request; the QP without remote write access too (as
- * rdma_rxe answers).  -EINPROGRESS as for atomics.
+ * rdma_rxe answers).  -EINPROGRESS as prxe_resp_atomic_exec().
  */
 static int prxe_resp_atomic_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
 	struct prxe_reth *reth = prxe_reth(pkt->info, pkt->bth);
 	struct prxe_atomic a = { .op = PRXE_ATOMIC_STORE };
 	u64 va = prxe_reth_va(reth);
-	struct prxe_resp_atomic *done;
 	struct prxe_mr *mr;
-	int err;
 
 	if (!(qp->access & IB_ACCESS_REMOTE_WRITE) ||
 	    prxe_reth_len(reth) != sizeof(u64) ||
@@ -714,28 +733,7 @@ static int prxe_resp_atomic_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		return 0;
 	}
 	memcpy(&a.compare_add, prxe_pkt_payload(pkt), sizeof(u64));
-	err = prxe_qp_copy(qp, &(struct prxe_copy) {
-		.mr = mr, .iova = va, .atomic = &a,
-	});
-	prxe_mr_put(mr);
-	if (err == -EINPROGRESS)
-		return err;
-	if (err) {
-		prxe_resp_nak(qp, err == -EINVAL ? PRXE_AETH_NAK_INVALID_REQ :
-				  PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
-		return 0;
-	}
-	prxe_counter_inc(qp->prxe, PRXE_CNT_ATOMIC_WRITES);
-	prxe_resp_done(qp, pkt->psn);
-	done = &qp->resp.atomics[qp->resp.atomic_next++ % PRXE_RESP_ATOMICS];
-	*done = (struct prxe_resp_atomic) {
-		.psn = pkt->psn,
-		.msn = qp->resp.msn,
-		.valid = true,
-		.empty = true,
-	};
-	prxe_resp_empty_response(qp, pkt->psn, qp->resp.msn);
-	return 0;
+	return prxe_resp_atomic_exec(qp, pkt, mr, va, &a);
 }
 
 /*

@@ -31,6 +31,7 @@
  * rc_test/ (rc_test.h says which file holds what).
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -41,6 +42,24 @@
 #include <unistd.h>
 
 #include "rc_test.h"
+
+#if HAVE_WR_FLUSH
+static_assert(RC_WR_FLUSH == IBV_WR_FLUSH && RC_WC_FLUSH == IBV_WC_FLUSH &&
+	      RC_ACCESS_FLUSH_GLOBAL == IBV_ACCESS_FLUSH_GLOBAL &&
+	      RC_ACCESS_FLUSH_PERSISTENT == IBV_ACCESS_FLUSH_PERSISTENT &&
+	      RC_QP_EX_WITH_FLUSH == IBV_QP_EX_WITH_FLUSH &&
+	      RC_FLUSH_GLOBAL == IBV_FLUSH_GLOBAL &&
+	      RC_FLUSH_PERSISTENT == IBV_FLUSH_PERSISTENT &&
+	      RC_FLUSH_RANGE == IBV_FLUSH_RANGE && RC_FLUSH_MR == IBV_FLUSH_MR,
+	      "the FLUSH values are libibverbs'");
+#endif
+#ifdef PRXE_HAVE_UAPI_FLUSH
+#include <rdma/ib_user_verbs.h>
+static_assert(DEV_CAP_FLUSH_GLOBAL == IB_UVERBS_DEVICE_FLUSH_GLOBAL &&
+	      DEV_CAP_FLUSH_PERSISTENT == IB_UVERBS_DEVICE_FLUSH_PERSISTENT &&
+	      DEV_CAP_ATOMIC_WRITE == IB_UVERBS_DEVICE_ATOMIC_WRITE,
+	      "the device capability bits are the uapi's");
+#endif
 
 /* ------------------------------------------------------------------------
  * Operations, scenarios, damage: their names and properties
@@ -91,6 +110,31 @@ const struct op_desc ops[OP_COUNT] = {
 		.send_ops = IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD,
 		.odp_req = IBV_ODP_SUPPORT_ATOMIC, .odp_resp = IBV_ODP_SUPPORT_ATOMIC,
 	},
+	/*
+	 * No ODP capability names FLUSH or ATOMIC WRITE before rdma-core 58
+	 * (IBV_ODP_SUPPORT_FLUSH / _ATOMIC_WRITE): WRITE stands for them.
+	 */
+	[OP_FLUSH] = {
+		.name = "flush", .wr_opcode = (enum ibv_wr_opcode)RC_WR_FLUSH,
+		.req_wc = (enum ibv_wc_opcode)RC_WC_FLUSH, .remote = true,
+		.flush = true,
+		.send_ops = IBV_QP_EX_WITH_RDMA_WRITE | RC_QP_EX_WITH_FLUSH,
+		.odp_req = IBV_ODP_SUPPORT_WRITE, .odp_resp = IBV_ODP_SUPPORT_WRITE,
+	},
+	[OP_ATOMIC_WRITE] = {
+		.name = "atomic_write", .wr_opcode = IBV_WR_ATOMIC_WRITE,
+		.req_wc = IBV_WC_ATOMIC_WRITE, .remote = true,
+		.atomic_write = true, .send_ops = IBV_QP_EX_WITH_ATOMIC_WRITE,
+		.odp_req = 0, .odp_resp = IBV_ODP_SUPPORT_WRITE,
+	},
+	[OP_PERSIST] = {
+		.name = "persist", .wr_opcode = IBV_WR_RDMA_WRITE,
+		.req_wc = IBV_WC_RDMA_WRITE, .remote = true, .flush = true,
+		.atomic_write = true,
+		.send_ops = IBV_QP_EX_WITH_RDMA_WRITE | RC_QP_EX_WITH_FLUSH |
+			    IBV_QP_EX_WITH_ATOMIC_WRITE,
+		.odp_req = IBV_ODP_SUPPORT_WRITE, .odp_resp = IBV_ODP_SUPPORT_WRITE,
+	},
 };
 
 const char *const scen_names[SCEN_COUNT] = {
@@ -102,6 +146,15 @@ const char *const scen_names[SCEN_COUNT] = {
 	[SCEN_WRITE_TOO_LONG] = "write_too_long",
 	[SCEN_LOCAL_LEN] = "local_len",
 	[SCEN_MISALIGNED_ATOMIC] = "misaligned_atomic",
+	[SCEN_FLUSH_NO_MR_ACCESS] = "flush_no_mr_access",
+	[SCEN_FLUSH_BEYOND_MR] = "flush_beyond_mr",
+	[SCEN_FLUSH_NO_QP_ACCESS] = "flush_no_qp_access",
+	[SCEN_AW_MISALIGNED] = "atomic_write_misaligned",
+	[SCEN_AW_NO_ACCESS] = "atomic_write_no_access",
+	[SCEN_PERSIST_NOT_PMEM] = "persist_not_pmem",
+	[SCEN_FLUSH_UD_REFUSED] = "flush_ud_refused",
+	[SCEN_FLUSH_WRAP] = "flush_wrap",
+	[SCEN_FLUSH_BAD_ARGS] = "flush_bad_args",
 	[SCEN_DESTROY_INFLIGHT] = "destroy_inflight",
 };
 
@@ -109,6 +162,69 @@ const char *const inject_names[INJ_COUNT] = {
 	[INJ_NONE] = "none", [INJ_CORRUPT] = "corrupt", [INJ_STALE] = "stale",
 	[INJ_SHIFT] = "shift", [INJ_OVERRUN] = "overrun", [INJ_GRH] = "grh",
 };
+
+/* The test uses FLUSH (needs rdma-core 45 and the device's FLUSH caps). */
+bool cfg_uses_flush(const struct cfg *c)
+{
+	switch (c->scenario) {
+	case SCEN_NONE:
+	case SCEN_DESTROY_INFLIGHT:
+		return ops[c->op].flush;
+	case SCEN_FLUSH_NO_MR_ACCESS:
+	case SCEN_FLUSH_BEYOND_MR:
+	case SCEN_FLUSH_NO_QP_ACCESS:
+	case SCEN_PERSIST_NOT_PMEM:
+	case SCEN_FLUSH_UD_REFUSED:
+	case SCEN_FLUSH_WRAP:
+	case SCEN_FLUSH_BAD_ARGS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The test posts ATOMIC WRITEs. */
+bool cfg_uses_atomic_write(const struct cfg *c)
+{
+	switch (c->scenario) {
+	case SCEN_NONE:
+	case SCEN_DESTROY_INFLIGHT:
+		return ops[c->op].atomic_write;
+	case SCEN_AW_MISALIGNED:
+	case SCEN_AW_NO_ACCESS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The responder's MR and QP take FLUSHes of c->flush_type (each may be
+ * denied it by --drop-flush-access, or by the scenario).  persist_not_pmem
+ * without --odp only registers: its pinned memory cannot be persistent.
+ */
+bool resp_flush_access(const struct cfg *c)
+{
+	if (!cfg_uses_flush(c) || c->scenario == SCEN_FLUSH_UD_REFUSED)
+		return false;
+	return c->scenario != SCEN_PERSIST_NOT_PMEM || (c->flags & CF_ODP);
+}
+
+unsigned int flush_access_bits(uint32_t flush_type)
+{
+	return (flush_type & RC_FLUSH_GLOBAL ? RC_ACCESS_FLUSH_GLOBAL : 0) |
+	       (flush_type & RC_FLUSH_PERSISTENT ? RC_ACCESS_FLUSH_PERSISTENT : 0);
+}
+
+const char *flush_type_str(uint32_t type)
+{
+	switch (type) {
+	case RC_FLUSH_GLOBAL: return "global";
+	case RC_FLUSH_PERSISTENT: return "persistent";
+	case RC_FLUSH_GLOBAL | RC_FLUSH_PERSISTENT: return "global+persistent";
+	default: return "?";
+	}
+}
 
 /* ------------------------------------------------------------------------
  * Command line
@@ -120,12 +236,15 @@ static void usage(FILE *f)
 "Usage: " PROG " -d DEV [-g GIDIDX] [-p PORT] server\n"
 "       " PROG " -d DEV [-g GIDIDX] [-p PORT] client SERVER_IP [OPTIONS]\n"
 "       " PROG " -d DEV [-g GIDIDX] loopback [OPTIONS]\n"
+"       " PROG " -d DEV caps\n"
 "\n"
 "An RC tester over libibverbs: the client (requester) moves messages to or\n"
 "from the server (responder) and both verify every byte and completion.\n"
 "QP information goes over TCP.  loopback: both QPs in this process, on DEV.\n"
+"caps: DEV must report FLUSH_GLOBAL, FLUSH_PERSISTENT and ATOMIC_WRITE\n"
+"(ibv_query_device_ex() device_cap_flags_ex bits 38, 39, 40).\n"
 "The server takes the test OPTIONS from the client; its own -d, -g, -i, -p,\n"
-"--mmap, --file-io, -t and -v apply to it.\n"
+"--mmap, --map-sync, --holes, --file-io, -t and -v apply to it.\n"
 "\n"
 "  -d, --dev DEV          RDMA device\n"
 "  -g, --gid-index N      GID index (default: the first RoCEv2 IPv4 GID)\n"
@@ -139,7 +258,19 @@ static void usage(FILE *f)
 "\n"
 "OPTIONS\n"
 "  -o, --op OP            send, send_imm, write, write_imm, read, cmp_swp,\n"
-"                         fetch_add (default send)\n"
+"                         fetch_add, flush, atomic_write, persist (default\n"
+"                         send).  The last three post with ibv_wr_* (--ex\n"
+"                         implied; FLUSH needs rdma-core 45):\n"
+"           flush        per message: RDMA WRITE, then a FLUSH of the range\n"
+"                        written (completion IBV_WC_FLUSH, byte_len the\n"
+"                        length); the responder checks the bytes as for write\n"
+"           atomic_write per message: %u ATOMIC WRITEs of 8 bytes to words\n"
+"                        %u bytes apart (completions IBV_WC_ATOMIC_WRITE,\n"
+"                        byte_len 8); each word must hold the bytes sent, as\n"
+"                        they were (no byte order), all around them poison\n"
+"           persist      per record (message): WRITE it, FLUSH it, ATOMIC\n"
+"                        WRITE a commit word after it, FLUSH that word: the\n"
+"                        pmem replication pattern; record and word checked\n"
 "  -s, --sizes LIST       message sizes, k/m suffixes (default " DEFAULT_SIZES ")\n"
 "  -n, --iters N          messages of each size (default %u)\n"
 "  -q, --depth N          messages in flight in a batch (default: 4 MiB of slots, <= 16)\n"
@@ -147,17 +278,37 @@ static void usage(FILE *f)
 "  -S, --sge N            scatter/gather entries per message, uneven pieces (default 1)\n"
 "  -I, --inline           post messages of up to --max-inline bytes inline\n"
 "      --max-inline N     max_inline_data asked of the QP (default %u)\n"
-"  -u, --unsignaled N     signal only every Nth work request (and a batch's last)\n"
+"  -u, --unsignaled N     signal only every Nth work request (and a batch's last);\n"
+"                         of messages of several WRs, every Nth one's last\n"
 "      --offset N         messages start N bytes into their slot (alignment)\n"
 "      --psn N            initial PSN of both QPs (default random), e.g. 0xfffff0\n"
 "      --seed N           data pattern seed (default: from the time)\n"
 "      --total BYTES      move BYTES in messages of the largest size (default 1m)\n"
 "      --odp              register memory with IBV_ACCESS_ON_DEMAND\n"
+"      --flush-type T     global, persistent or both: the FLUSHes' placement\n"
+"                         type (default persistent; for --expect global,\n"
+"                         but persist_not_pmem's).\n"
+"                         The responder's MR and QP get the FLUSH access\n"
+"                         flags of the type (IBV_ACCESS_FLUSH_GLOBAL,\n"
+"                         _PERSISTENT); persistent needs pmem (device-dax\n"
+"                         pinned, or --odp on a DAX file)\n"
+"      --flush-level L    range (default) or mr: FLUSH the range written or\n"
+"                         the responder's whole MR\n"
+"      --drop-flush-access mr|qp  the responder's MR (or QP) goes without the\n"
+"                         FLUSH access flags: FLUSHes must fail\n"
 "      --mmap FILE        buffers in a shared mapping of FILE (a regular file\n"
 "                         is made large enough; a character device such as\n"
 "                         device-dax is mapped as it is, offsets and lengths\n"
 "                         rounded up to its alignment, by default 2 MiB);\n"
 "                         FILE memfd: is a new memfd_create(2) file\n"
+"      --map-sync         with --mmap of a regular file: map it\n"
+"                         MAP_SHARED_VALIDATE | MAP_SYNC (a DAX file whose\n"
+"                         metadata is made durable when a page faults in)\n"
+"      --holes            the responder's --mmap file (write, flush,\n"
+"                         atomic_write, persist): before each batch its\n"
+"                         buffer is punched into a hole (FALLOC_FL_PUNCH_HOLE)\n"
+"                         instead of poisoned, so that only the device's\n"
+"                         writes allocate blocks; untouched bytes must read 0\n"
 "      --file-io          with --mmap of a regular file: message data is\n"
 "                         written into the file with pwrite(2), not through\n"
 "                         the mapping, and every buffer checked through the\n"
@@ -200,7 +351,30 @@ static void usage(FILE *f)
 "           local_len    SGE beyond the local MR: IBV_WC_LOC_PROT_ERR\n"
 "           misaligned_atomic  FETCH_ADD at an address not 8-byte aligned:\n"
 "                        IBV_WC_REM_INV_REQ_ERR, the next WRs flushed,\n"
-"                        nothing written"
+"                        nothing written\n"
+"           flush_no_mr_access  FLUSH into an MR without the FLUSH access\n"
+"                        flag: IBV_WC_REM_ACCESS_ERR, the next WRs flushed\n"
+"           flush_beyond_mr  FLUSH of a range across the end of the MR:\n"
+"                        IBV_WC_REM_ACCESS_ERR\n"
+"           flush_no_qp_access  the responder's QP without the FLUSH access\n"
+"                        flag: IBV_WC_REM_INV_REQ_ERR (as rdma_rxe)\n"
+"           atomic_write_misaligned  ATOMIC WRITE to an address not 8-byte\n"
+"                        aligned: IBV_WC_REM_INV_REQ_ERR, nothing written\n"
+"           atomic_write_no_access  ATOMIC WRITE into an MR without\n"
+"                        REMOTE_WRITE: IBV_WC_REM_ACCESS_ERR, nothing written\n"
+"           persist_not_pmem  the responder registers its (not pmem) buffer\n"
+"                        pinned with IBV_ACCESS_FLUSH_PERSISTENT: refused,\n"
+"                        EOPNOTSUPP on prxe, EINVAL elsewhere (rdma_rxe);\n"
+"                        with --odp, a persistent FLUSH into its ODP MR\n"
+"                        fails IBV_WC_REM_OP_ERR (prxe), nothing written\n"
+"           flush_ud_refused  a UD QP asked for IBV_QP_EX_WITH_FLUSH or\n"
+"                        _ATOMIC_WRITE: EOPNOTSUPP; ibv_post_send() of\n"
+"                        IBV_WR_ATOMIC_WRITE or IBV_WR_FLUSH: EINVAL at that\n"
+"                        WR, the WRs before it posted, nothing else\n"
+"           flush_wrap   ibv_wr_flush() of a range wrapping past 2^64:\n"
+"                        ibv_wr_complete() EINVAL, nothing of the batch posted\n"
+"           flush_bad_args  likewise a length over 2^31, placement type 0,\n"
+"                        an unknown type bit, level 2\n"
 "      --destroy-inflight destroy the QPs with work outstanding (must not hang),\n"
 "                         then verify a transfer on new QPs\n"
 "      --inject DAMAGE    test the tester: damage one received message before\n"
@@ -209,8 +383,8 @@ static void usage(FILE *f)
 "                         must then fail and say what it saw\n"
 "\n"
 "Exit status: 0 passed, 1 failed, 2 usage, 77 not supported by the device.\n",
-		DEFAULT_TCP_PORT, DEFAULT_TIMEOUT_S, DEFAULT_ITERS,
-		DEFAULT_MAX_INLINE);
+		DEFAULT_TCP_PORT, DEFAULT_TIMEOUT_S, AW_WORDS, AW_STEP,
+		DEFAULT_ITERS, DEFAULT_MAX_INLINE);
 }
 
 static int parse_u64(const char *s, uint64_t *v, const char *what)
@@ -308,7 +482,8 @@ enum {
 	OPT_MMAP, OPT_EX, OPT_EVENTS, OPT_EXPECT, OPT_DESTROY_INFLIGHT,
 	OPT_INJECT, OPT_SQD, OPT_INVALIDATE, OPT_STORM, OPT_BUSY_STORM, OPT_EVICT,
 	OPT_ACK_TIMEOUT,
-	OPT_FILE_IO, OPT_UD,
+	OPT_FILE_IO, OPT_UD, OPT_FLUSH_TYPE, OPT_FLUSH_LEVEL, OPT_DROP_FLUSH,
+	OPT_MAP_SYNC, OPT_HOLES,
 };
 
 static const struct option long_opts[] = {
@@ -347,8 +522,50 @@ static const struct option long_opts[] = {
 	{ "busy-storm", no_argument, NULL, OPT_BUSY_STORM },
 	{ "evict", no_argument, NULL, OPT_EVICT },
 	{ "ud", no_argument, NULL, OPT_UD },
+	{ "flush-type", required_argument, NULL, OPT_FLUSH_TYPE },
+	{ "flush-level", required_argument, NULL, OPT_FLUSH_LEVEL },
+	{ "drop-flush-access", required_argument, NULL, OPT_DROP_FLUSH },
+	{ "map-sync", no_argument, NULL, OPT_MAP_SYNC },
+	{ "holes", no_argument, NULL, OPT_HOLES },
 	{ NULL, 0, NULL, 0 },
 };
+
+/*
+ * FLUSH and ATOMIC WRITE: the defaults, what the scenarios imply, and the
+ * options that do not go with them.
+ */
+static int flush_args(struct cfg *c)
+{
+	bool ours = ops[c->op].flush || ops[c->op].atomic_write;
+
+	if (!c->flush_type)
+		c->flush_type = c->scenario == SCEN_NONE ||
+				c->scenario == SCEN_PERSIST_NOT_PMEM ?
+				RC_FLUSH_PERSISTENT : RC_FLUSH_GLOBAL;
+	if (c->scenario == SCEN_PERSIST_NOT_PMEM)
+		c->flush_type = RC_FLUSH_PERSISTENT;
+	if (c->scenario == SCEN_FLUSH_NO_MR_ACCESS)
+		c->flags |= CF_NO_MR_FLUSH;
+	if (c->scenario == SCEN_FLUSH_NO_QP_ACCESS)
+		c->flags |= CF_NO_QP_FLUSH;
+	if (c->scenario == SCEN_AW_NO_ACCESS)
+		c->flags |= CF_NO_MR_WRITE;
+	/* The ibv_wr_* API is the only way to post them (but in that one). */
+	if ((cfg_uses_flush(c) || cfg_uses_atomic_write(c)) &&
+	    c->scenario != SCEN_FLUSH_UD_REFUSED)
+		c->flags |= CF_EX;
+	if (ours && (c->flags & (CF_INLINE | CF_SQD | CF_UD | CF_SOLICITED))) {
+		fprintf(stderr, "%s: -o %s does not go with --inline, --sqd, --ud or --events=solicited\n",
+			PROG, ops[c->op].name);
+		return -1;
+	}
+	if (ours && c->scenario == SCEN_DESTROY_INFLIGHT) {
+		fprintf(stderr, "%s: --destroy-inflight is for the other operations\n",
+			PROG);
+		return -1;
+	}
+	return 0;
+}
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -517,6 +734,47 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_UD:
 			c->flags |= CF_UD;
 			break;
+		case OPT_FLUSH_TYPE:
+			if (!strcmp(optarg, "global")) {
+				c->flush_type = RC_FLUSH_GLOBAL;
+			} else if (!strcmp(optarg, "persistent")) {
+				c->flush_type = RC_FLUSH_PERSISTENT;
+			} else if (!strcmp(optarg, "both")) {
+				c->flush_type = RC_FLUSH_GLOBAL | RC_FLUSH_PERSISTENT;
+			} else {
+				fprintf(stderr, "%s: --flush-type: global, persistent or both, not '%s'\n",
+					PROG, optarg);
+				return -1;
+			}
+			break;
+		case OPT_FLUSH_LEVEL:
+			if (!strcmp(optarg, "range")) {
+				c->flush_level = RC_FLUSH_RANGE;
+			} else if (!strcmp(optarg, "mr")) {
+				c->flush_level = RC_FLUSH_MR;
+			} else {
+				fprintf(stderr, "%s: --flush-level: range or mr, not '%s'\n",
+					PROG, optarg);
+				return -1;
+			}
+			break;
+		case OPT_DROP_FLUSH:
+			if (!strcmp(optarg, "mr")) {
+				c->flags |= CF_NO_MR_FLUSH;
+			} else if (!strcmp(optarg, "qp")) {
+				c->flags |= CF_NO_QP_FLUSH;
+			} else {
+				fprintf(stderr, "%s: --drop-flush-access: mr or qp, not '%s'\n",
+					PROG, optarg);
+				return -1;
+			}
+			break;
+		case OPT_MAP_SYNC:
+			o->map_sync = true;
+			break;
+		case OPT_HOLES:
+			o->holes = true;
+			break;
 		case OPT_INJECT:
 			for (i = INJ_CORRUPT; i < INJ_COUNT &&
 			     strcmp(optarg, inject_names[i]); i++)
@@ -540,6 +798,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		o->mode = MODE_SERVER;
 	} else if (!strcmp(argv[optind], "loopback")) {
 		o->mode = MODE_LOOPBACK;
+	} else if (!strcmp(argv[optind], "caps")) {
+		o->mode = MODE_CAPS;
 	} else if (!strcmp(argv[optind], "client")) {
 		o->mode = MODE_CLIENT;
 		if (++optind >= argc) {
@@ -584,11 +844,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		memcpy(c->sizes, (uint32_t[]){ 0, 1, 1000, 1024 },
 		       4 * sizeof(c->sizes[0]));
 	}
-	if (c->total && ops[c->op].atomic) {
+	if (c->total && (ops[c->op].atomic || c->op == OP_ATOMIC_WRITE)) {
 		fprintf(stderr, "%s: --total does not apply to atomics\n", PROG);
 		return -1;
 	}
-	return 0;
+	if (o->map_sync && !o->mmap_file) {
+		fprintf(stderr, "%s: --map-sync needs --mmap FILE\n", PROG);
+		return -1;
+	}
+	return flush_args(c);
 }
 
 /* ------------------------------------------------------------------------
@@ -647,6 +911,11 @@ static void describe(const struct sess *s, const char *role)
 	     c->flags & CF_ODP ? ", ODP" : "", s->depth, c->seed);
 	if (!c->scenario)
 		info(role, "op %s", ops[c->op].name);
+	if (cfg_uses_flush(c))
+		info(role, "FLUSH type %s, level %s%s%s", flush_type_str(c->flush_type),
+		     c->flush_level == RC_FLUSH_MR ? "mr" : "range",
+		     c->flags & CF_NO_MR_FLUSH ? ", responder MR without FLUSH access" : "",
+		     c->flags & CF_NO_QP_FLUSH ? ", responder QP without FLUSH access" : "");
 }
 
 static int main_loopback(struct opts *o)
@@ -734,6 +1003,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	switch (o.mode) {
+	case MODE_CAPS:
+		return device_caps(&o);
 	case MODE_SERVER:
 		return main_server(&o);
 	case MODE_CLIENT:

@@ -9,33 +9,6 @@
 . /opt/prxe/guest/lib/rc.sh
 . /opt/prxe/guest/lib/apps.sh
 
-NS_C=pc IP_C=10.78.0.2
-
-interop_cleanup() {
-	rdma link delete prxe_c 2>/dev/null
-	ip netns del "$NS_C" 2>/dev/null
-	rxe_initial_cleanup
-}
-
-# interop_up [MTU]: rxe0 and prxe_c, the veth at MTU (default 1500).
-interop_up() {
-	trap interop_cleanup EXIT
-	rxe_initial_setup
-	ip netns del "$NS_C" 2>/dev/null
-	run "netns $NS_C" ip netns add "$NS_C"
-	run "$RXE_PEER into $NS_C" ip link set "$RXE_PEER" netns "$NS_C"
-	run "address $IP_C" ip netns exec "$NS_C" ip addr add "$IP_C/24" dev "$RXE_PEER"
-	if [ -n "${1:-}" ]; then
-		run "MTU $1 on $RXE_NETDEV" ip link set "$RXE_NETDEV" mtu "$1"
-		run "MTU $1 on $RXE_PEER" ip netns exec "$NS_C" ip link set "$RXE_PEER" mtu "$1"
-	fi
-	run "$RXE_PEER up" ip netns exec "$NS_C" ip link set "$RXE_PEER" up
-	run "lo up in $NS_C" ip netns exec "$NS_C" ip link set lo up
-	prxe_add prxe_c "$NS_C" "$RXE_PEER"
-	wait_for 10 "prxe_c has its RoCEv2 GID" rc_gid_ready prxe_c "$IP_C"
-	wait_for 10 "rxe0 has its RoCEv2 GID" rc_gid_ready rxe0 "$RXE_IP"
-}
-
 # interop_ops MTU SIZES: every opcode, prxe requesting from rdma_rxe and
 # rdma_rxe requesting from prxe.
 interop_ops() {

@@ -362,3 +362,78 @@ t_destroy_inflight() {
 		rxe_loop "destroy with $op in flight" --destroy-inflight -o "$op" -s 65536 -q 16
 	done
 }
+
+# rdma-core's rxe provider (56) checks nothing in ibv_wr_flush() (length,
+# wrap, placement type, level: the batch is posted as it is) and posts
+# IBV_WR_ATOMIC_WRITE / IBV_WR_FLUSH through ibv_post_send() with
+# parameters ibv_send_wr cannot carry (convert_send_wr() has no case for
+# them) instead of refusing them.
+RXE_WR_FLUSH_ARGS_BUG="ibv_wr_complete\(\) expected EINVAL, returned 0"
+RXE_WR_FLUSH_ARGS_WHY="rdma-core's rxe provider does not check ibv_wr_flush()'s arguments (a range wrapping past 2^64, a length over 2^31, placement type and level): ibv_wr_complete() posts them"
+RXE_POST_AW_BUG="ibv_post_send\(RDMA_WRITE, IBV_WR_ATOMIC_WRITE\): expected EINVAL, returned 0"
+RXE_POST_AW_WHY="rdma-core's rxe provider posts IBV_WR_ATOMIC_WRITE through ibv_post_send(), whose ibv_send_wr has no field for its 8 bytes, rather than refusing it"
+
+# FLUSH and ATOMIC WRITE (rdma_rxe implements both on pinned memory, and
+# rdma-core 56's rxe provider ibv_wr_flush / ibv_wr_atomic_write): the
+# capabilities, verified transfers of both FLUSH types and levels, the
+# persist pattern into device-dax (pmem: rdma_rxe registers it for
+# persistence), and the tester catching damage in a FLUSHed range.
+t_flush_atomic_write() {
+	local out
+	rxe_up
+	out=$("$(rc_prog)" -d "$RXE" caps 2>&1) ||
+		fail "prxe_rc_test caps on $RXE: $(grep -m 3 FAIL <<<"$out" | tr '\n' ' ')"
+	printf '%s\n' "$out"
+	rxe_loop "write + flush (global)" -o flush --flush-type global \
+		-s 0,1,4095,4096,4097,65536,1m -n 2
+	rxe_loop "write + flush (global) of the whole MR" -o flush \
+		--flush-type global --flush-level mr -s 0,4096,65536 -n 2
+	rxe_loop "write + flush (global), every 2nd message signaled" -o flush \
+		--flush-type global -u 2 -s 1023,65536 -n 4 --offset 5
+	rxe_loop "atomic_write" -o atomic_write -n 16 --offset 40
+	rxe_loop "atomic_write, every 3rd message signaled" -o atomic_write -n 16 -u 3
+	rxe_loop "persist (global) into DRAM" -o persist --flush-type global \
+		-s 0,1,4097,65536 -n 2
+	rxe_loop "persist (persistent) into device-dax" --mmap "$DAX_DEV" \
+		-o persist -s 0,1,4097,65536,1m -n 2
+	rxe_loop "write + flush (both types) of the whole device-dax MR" \
+		--mmap "$DAX_DEV" -o flush --flush-type both --flush-level mr \
+		-s 1,65536 -n 2
+	rc_pair - "$RXE" - "$RXE" "$RXE_IP" -o persist -s 1,65536 -n 2 \
+		--flush-type global
+	rc_pass "client/server persist (global)"
+	rc_loopback "$RXE" -o flush --flush-type global -s 4096 -n 2 --inject corrupt
+	expect_eq "exit status with a corrupted byte in a FLUSHed range" 1 "$RC_STATUS"
+	expect_match "corrupted byte reported" \
+		"FAIL: message 1 \(size 4096, slot 0\): data, byte 2048 of the message: .*\(unrecognised: corrupt\)" "$RC_OUT"
+}
+
+# The FLUSH and ATOMIC WRITE error scenarios on rdma_rxe: statuses, the
+# requests behind flushed, the responder's memory untouched (rdma_rxe's
+# late-receive deviation is the last check of those that have one), the
+# pinned persistent registration of DRAM refused (EINVAL on rdma_rxe),
+# UD QPs refused; the rxe provider's unchecked arguments noted.
+t_expect_flush() {
+	local sc
+	rxe_up
+	for sc in flush_no_mr_access flush_beyond_mr flush_no_qp_access \
+		  atomic_write_misaligned atomic_write_no_access; do
+		rxe_loop_deviant "--expect $sc" "$RXE_LATE_RECV_BUG" \
+			"$RXE_LATE_RECV_WHY" -- --expect "$sc"
+	done
+	rxe_loop "--expect persist_not_pmem (registration)" --expect persist_not_pmem
+	RC_SERVER_ARGS=(--mmap "$DAX_DEV")	# pmem: persistent registers
+	rc_pair - "$RXE" - "$RXE" "$RXE_IP" --expect flush_no_qp_access --flush-type both
+	RC_SERVER_ARGS=()
+	rxe_pass_or_deviant "client/server flush_no_qp_access" "$RXE_LATE_RECV_BUG" \
+		"$RXE_LATE_RECV_WHY"
+	rxe_loop_deviant "--expect flush_ud_refused" "$RXE_POST_AW_BUG" \
+		"$RXE_POST_AW_WHY" -- --expect flush_ud_refused
+	expect_match "UD QPs refused FLUSH and ATOMIC WRITE" \
+		"UD QP with send_ops_flags IBV_QP_EX_WITH_ATOMIC_WRITE refused" "$RC_OUT"
+	for sc in flush_wrap flush_bad_args; do
+		rxe_loop_deviant "--expect $sc" "$RXE_WR_FLUSH_ARGS_BUG" \
+			"$RXE_WR_FLUSH_ARGS_WHY" -- --expect "$sc"
+	done
+	rxe_deviations
+}

@@ -23,6 +23,9 @@
 #                                    namespace (veth rxa, RXE_IP) for the
 #                                    baseline: stock rdma_rxe's UDP socket
 #                                    lives there only
+#   interop_up [MTU]                 rxe0 as above and prxe_c on its veth
+#                                    peer in namespace NS_C (IP_C), for
+#                                    prxe <-> rdma_rxe tests
 
 RC_PORT=${RC_PORT:-18520}
 RC_SERVER_ARGS=()	# options of the server's own (e.g. --mmap FILE)
@@ -212,4 +215,33 @@ rxe_initial_cleanup() {
 	rdma link delete rxe0 2>/dev/null
 	ip link del "$RXE_NETDEV" 2>/dev/null
 	return 0
+}
+
+# prxe against rdma_rxe: rxe0 on veth rxa in the initial namespace,
+# prxe_c on its peer rxb in namespace pc (interop.sh, flush.sh).
+NS_C=pc IP_C=10.78.0.2
+
+interop_cleanup() {
+	rdma link delete prxe_c 2>/dev/null
+	ip netns del "$NS_C" 2>/dev/null
+	rxe_initial_cleanup
+}
+
+# interop_up [MTU]: rxe0 and prxe_c, the veth at MTU (default 1500).
+interop_up() {
+	trap interop_cleanup EXIT
+	rxe_initial_setup
+	ip netns del "$NS_C" 2>/dev/null
+	run "netns $NS_C" ip netns add "$NS_C"
+	run "$RXE_PEER into $NS_C" ip link set "$RXE_PEER" netns "$NS_C"
+	run "address $IP_C" ip netns exec "$NS_C" ip addr add "$IP_C/24" dev "$RXE_PEER"
+	if [ -n "${1:-}" ]; then
+		run "MTU $1 on $RXE_NETDEV" ip link set "$RXE_NETDEV" mtu "$1"
+		run "MTU $1 on $RXE_PEER" ip netns exec "$NS_C" ip link set "$RXE_PEER" mtu "$1"
+	fi
+	run "$RXE_PEER up" ip netns exec "$NS_C" ip link set "$RXE_PEER" up
+	run "lo up in $NS_C" ip netns exec "$NS_C" ip link set lo up
+	prxe_add prxe_c "$NS_C" "$RXE_PEER"
+	wait_for 10 "prxe_c has its RoCEv2 GID" rc_gid_ready prxe_c "$IP_C"
+	wait_for 10 "rxe0 has its RoCEv2 GID" rc_gid_ready rxe0 "$RXE_IP"
 }

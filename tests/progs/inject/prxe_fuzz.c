@@ -261,8 +261,9 @@ static void ack(struct roce_hdrs *h, uint32_t msn)
 	h->aeth.msn = msn;
 }
 
-/* The requests of RC QP @i into two regions, and the answers to its own
- * requests (SEND at sq_psn, READ at +1..+3, FETCH_ADD at +4). */
+/* The requests of RC QP @i into two regions (SEND, WRITE, READ, atomics,
+ * FLUSH, ATOMIC WRITE), and the answers to its own requests (SEND at
+ * sq_psn, READ at +1..+3, FETCH_ADD at +4). */
 static void templates_rc(unsigned int i)
 {
 	const struct target_mr *a = &regions[i % nr_remote].m;
@@ -281,6 +282,14 @@ static void templates_rc(unsigned int i)
 	reth_at(h, b, 0, 2048);
 	atomic_at(tmpl_add(i, -1, ROCE_OP_RC_COMPARE_SWAP), a, 8);
 	atomic_at(tmpl_add(i, -1, ROCE_OP_RC_FETCH_ADD), b, 16);
+	/* Both placement types (persistence NAKed where it cannot be had). */
+	h = tmpl_add(i, -1, ROCE_OP_RC_FLUSH);
+	reth_at(h, a, mid, 4096);
+	h->feth.placement = ROCE_FETH_PLT_GLOBAL_VISIBILITY |
+			    ROCE_FETH_PLT_PERSISTENCE;
+	h = tmpl_add(i, -1, ROCE_OP_RC_ATOMIC_WRITE);
+	reth_at(h, b, 24, 8);
+	with_payload(h, 8);
 
 	ack(tmpl_add(i, 0, ROCE_OP_RC_ACKNOWLEDGE), 1);
 	h = tmpl_add(i, 1, ROCE_OP_RC_RDMA_READ_RESPONSE_FIRST);

@@ -46,7 +46,8 @@ static void target_rc_attr(const struct target *t, struct rc_attr *r,
 	r->max_rd_atomic = 4;
 	r->max_dest_rd_atomic = 16;
 	r->access = IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE |
-		    IBV_ACCESS_REMOTE_ATOMIC;
+		    IBV_ACCESS_REMOTE_ATOMIC | TARGET_ACCESS_FLUSH_GLOBAL |
+		    TARGET_ACCESS_FLUSH_PERSISTENT;
 	/* No retransmissions of our own to clutter the wire. */
 	r->timeout = 0;
 }
@@ -208,11 +209,17 @@ void target_refill_recvs(struct target *t)
 static void mr_register(struct target *t, struct target_mr *m, bool odp)
 {
 	int access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ |
-		     IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_ATOMIC;
+		     IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_ATOMIC |
+		     TARGET_ACCESS_FLUSH_GLOBAL;
 
+	/*
+	 * Persistence: any ODP region (checked at FLUSH time); a pinned one
+	 * only over persistent memory, which the target's is not.
+	 */
 	m->odp = odp;
-	m->mr = ibv_reg_mr(t->dev.pd, m->mem.addr, m->mem.len,
-			   access | (odp ? IBV_ACCESS_ON_DEMAND : 0));
+	if (odp)
+		access |= IBV_ACCESS_ON_DEMAND | TARGET_ACCESS_FLUSH_PERSISTENT;
+	m->mr = ibv_reg_mr(t->dev.pd, m->mem.addr, m->mem.len, access);
 	if (!m->mr)
 		die("%s ibv_reg_mr of %zu bytes%s%s: %s",
 		    odp ? "ODP" : "pinned", m->mem.len,

@@ -34,6 +34,14 @@
 #define TARGET_WR_RECV	(1ull << 63)	/* in the wr_id of the target's receives */
 
 /* A region with its guards. */
+/*
+ * IBV_ACCESS_FLUSH_GLOBAL / _PERSISTENT (rdma-core 45 and later; the
+ * values are the kernel's IB_ACCESS_FLUSH_*, so older headers get them
+ * here).
+ */
+#define TARGET_ACCESS_FLUSH_GLOBAL	(1 << 8)
+#define TARGET_ACCESS_FLUSH_PERSISTENT	(1 << 9)
+
 struct target_mr {
 	struct guarded mem;
 	struct ibv_mr *mr;

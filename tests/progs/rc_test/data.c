@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,6 +258,11 @@ int region_check(const struct vctx *v, const struct region *r)
 	case EXP_ANY:
 		return 0;
 	case EXP_POISON:
+		if (v->ep->holes) {	/* a hole reads as zeros */
+			for (bad = 0; bad < r->len && !p[bad]; bad++)
+				;
+			break;
+		}
 		bad = pattern_mismatch(p, poison_key(seed), r->off, r->len);
 		break;
 	case EXP_DATA:
@@ -276,7 +282,10 @@ int region_check(const struct vctx *v, const struct region *r)
 	n = r->len - bad < sizeof(want) ? r->len - bad : sizeof(want);
 	switch (r->kind) {
 	case EXP_POISON:
-		pattern_fill(want, poison_key(seed), r->off + bad, n);
+		if (v->ep->holes)
+			memset(want, 0, n);
+		else
+			pattern_fill(want, poison_key(seed), r->off + bad, n);
 		break;
 	case EXP_DATA:
 		pattern_fill(want, data_key(seed, v->m->id), r->logical + bad, n);
@@ -419,7 +428,25 @@ int verify_slot_file(struct vctx *v, const struct layout *l, uint32_t size,
 
 void poison(struct sess *s, struct ep *ep, size_t off, size_t len)
 {
+	if (ep->holes)	/* punch_holes() made the whole buffer zeros */
+		return;
 	pattern_fill(ep->buf + off, poison_key(s->c->seed), off, len);
+}
+
+/*
+ * --holes: the responder's buffer becomes a hole in its file again (before
+ * each batch), so that the device's own writes must allocate the blocks:
+ * no CPU store touches it.  Its "poison" is zeros.
+ */
+int punch_holes(struct ep *ep)
+{
+	if (!ep->holes)
+		return 0;
+	if (fallocate(ep->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      ep->file_off, ep->map_len))
+		return fail(ep->role, "punching a hole of %zu bytes in %s: %s",
+			    ep->map_len, ep->file, strerror(errno));
+	return 0;
 }
 
 /*

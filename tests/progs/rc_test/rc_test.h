@@ -36,6 +36,8 @@
 #define MAX_SIZES		32
 #define MAX_SGE			16
 #define MAX_DEPTH		64
+#define MAX_WRS_PER_MSG		4	/* -o atomic_write, -o persist */
+#define MAX_WRS			(MAX_DEPTH * MAX_WRS_PER_MSG + 1)
 #define MAX_MSG_SIZE		(64u << 20)
 #define DEFAULT_SIZES		"0,1,1023,1024,1025,65536"
 #define DEFAULT_SCEN_SIZE	4096
@@ -55,6 +57,43 @@
 
 #define RECV_TAG		(1ull << 63)
 #define FENCE_TAG		(1ull << 62)
+#define WR_INDEX_SHIFT		48	/* the nth work request of a message */
+
+/*
+ * -o atomic_write: each message is AW_WORDS ATOMIC WRITEs to 8-byte words
+ * AW_STEP bytes apart (poison between them).  -o persist: the commit word
+ * lies COMMIT_GAP bytes after the 8-byte aligned end of the record.
+ */
+#define AW_WORDS		4
+#define AW_STEP			24
+#define AW_SPAN			((AW_WORDS - 1) * AW_STEP + 8)
+#define COMMIT_GAP		16
+
+/*
+ * FLUSH and ATOMIC WRITE names.  rdma-core 44 has ATOMIC WRITE but no FLUSH
+ * (ibv_wr_flush() and its constants came in 45): built against it, the
+ * FLUSH operations and scenarios report UNSUPPORTED.  The values are
+ * IBTA's / the kernel's, asserted against libibverbs' where it names them
+ * (prxe_rc_test.c).  The device capability bits have no libibverbs names
+ * at all: enum ib_uverbs_device_cap_flags of the kernel's uapi.
+ */
+#if PRXE_RDMA_CORE_MAJOR >= 45
+#define HAVE_WR_FLUSH		1
+#else
+#define HAVE_WR_FLUSH		0
+#endif
+#define RC_WR_FLUSH		14	/* IBV_WR_FLUSH */
+#define RC_WC_FLUSH		8	/* IBV_WC_FLUSH */
+#define RC_ACCESS_FLUSH_GLOBAL	(1u << 8)	/* IBV_ACCESS_FLUSH_GLOBAL */
+#define RC_ACCESS_FLUSH_PERSISTENT (1u << 9)	/* IBV_ACCESS_FLUSH_PERSISTENT */
+#define RC_QP_EX_WITH_FLUSH	(1ull << 11)	/* IBV_QP_EX_WITH_FLUSH */
+#define RC_FLUSH_GLOBAL		1u	/* IBV_FLUSH_GLOBAL (placement type) */
+#define RC_FLUSH_PERSISTENT	2u	/* IBV_FLUSH_PERSISTENT */
+#define RC_FLUSH_RANGE		0u	/* IBV_FLUSH_RANGE (selectivity level) */
+#define RC_FLUSH_MR		1u	/* IBV_FLUSH_MR */
+#define DEV_CAP_FLUSH_GLOBAL	(1ull << 38)	/* IB_UVERBS_DEVICE_FLUSH_GLOBAL */
+#define DEV_CAP_FLUSH_PERSISTENT (1ull << 39)	/* IB_UVERBS_DEVICE_FLUSH_PERSISTENT */
+#define DEV_CAP_ATOMIC_WRITE	(1ull << 40)	/* IB_UVERBS_DEVICE_ATOMIC_WRITE */
 #define NO_EVENT_WAIT_MS	300	/* solicited-only: how long "no event" is watched */
 #define QUIET_WAIT_MS		200	/* how long "no completion" is watched */
 
@@ -70,6 +109,15 @@ enum op {
 	OP_READ,
 	OP_CMP_SWP,
 	OP_FETCH_ADD,
+	/*
+	 * As messages: WRITE + FLUSH of it; AW_WORDS ATOMIC WRITEs; WRITE,
+	 * FLUSH, ATOMIC WRITE of a commit word, FLUSH of it.  As work
+	 * requests (struct wr_desc): OP_FLUSH is one FLUSH, OP_ATOMIC_WRITE
+	 * one ATOMIC WRITE.
+	 */
+	OP_FLUSH,
+	OP_ATOMIC_WRITE,
+	OP_PERSIST,
 	OP_COUNT
 };
 
@@ -81,7 +129,9 @@ struct op_desc {
 	enum ibv_wc_opcode recv_wc;
 	bool imm;
 	bool remote;			/* addresses the responder's MR */
-	bool atomic;
+	bool atomic;			/* CMP_SWAP, FETCH_ADD: a result */
+	bool flush;			/* uses FLUSH */
+	bool atomic_write;		/* uses ATOMIC WRITE */
 	uint64_t send_ops;		/* IBV_QP_EX_WITH_* */
 	uint32_t odp_req, odp_resp;	/* IBV_ODP_SUPPORT_* needed at each end */
 };
@@ -97,6 +147,15 @@ enum scenario {
 	SCEN_WRITE_TOO_LONG,
 	SCEN_LOCAL_LEN,
 	SCEN_MISALIGNED_ATOMIC,
+	SCEN_FLUSH_NO_MR_ACCESS,
+	SCEN_FLUSH_BEYOND_MR,
+	SCEN_FLUSH_NO_QP_ACCESS,
+	SCEN_AW_MISALIGNED,
+	SCEN_AW_NO_ACCESS,
+	SCEN_PERSIST_NOT_PMEM,
+	SCEN_FLUSH_UD_REFUSED,
+	SCEN_FLUSH_WRAP,
+	SCEN_FLUSH_BAD_ARGS,
 	SCEN_DESTROY_INFLIGHT,
 	SCEN_COUNT
 };
@@ -115,6 +174,9 @@ extern const char *const scen_names[SCEN_COUNT];
 #define CF_UD		(1u << 9)	/* UD QPs: SENDs of at most the MTU */
 #define CF_EVICT	(1u << 10)
 #define CF_BUSY_STORM	(1u << 11)	/* --storm without a pause between rounds */
+#define CF_NO_MR_FLUSH	(1u << 12)	/* the responder's MR without FLUSH access */
+#define CF_NO_QP_FLUSH	(1u << 13)	/* the responder's QP without FLUSH access */
+#define CF_NO_MR_WRITE	(1u << 14)	/* the responder's MR without REMOTE_WRITE */
 
 /* --ud: the Q_Key of both QPs, and the GRH in front of each datagram. */
 #define UD_QKEY		0x1d2c3b4au
@@ -140,6 +202,8 @@ struct cfg {
 	uint32_t timeout_ms;
 	uint32_t ack_timeout;	/* the QPs' local ACK timeout (IBTA exponent) */
 	uint32_t inject;
+	uint32_t flush_type;	/* RC_FLUSH_GLOBAL | RC_FLUSH_PERSISTENT */
+	uint32_t flush_level;	/* RC_FLUSH_RANGE or RC_FLUSH_MR */
 	uint64_t seed;
 	uint64_t total;		/* --total: bytes to move in chunks */
 };
@@ -157,7 +221,7 @@ enum inject {
 
 extern const char *const inject_names[INJ_COUNT];
 
-enum mode { MODE_NONE, MODE_SERVER, MODE_CLIENT, MODE_LOOPBACK };
+enum mode { MODE_NONE, MODE_SERVER, MODE_CLIENT, MODE_LOOPBACK, MODE_CAPS };
 
 /* --mmap of this name: a memfd_create(2) file of each end's own. */
 #define MEMFD_FILE	"memfd:"
@@ -168,6 +232,8 @@ struct opts {
 	const char *dev;
 	const char *server;
 	const char *mmap_file;
+	bool map_sync;		/* --map-sync: MAP_SHARED_VALIDATE | MAP_SYNC */
+	bool holes;		/* --holes: the responder's file punched, not poisoned */
 	bool file_io;		/* --file-io: sources by pwrite, checks by pread too */
 	int gid_index;		/* -1: choose */
 	int ib_port;
@@ -189,7 +255,7 @@ struct piece {
 
 struct layout {
 	unsigned int n;
-	struct piece p[MAX_SGE];
+	struct piece p[MAX_SGE + 1];	/* -o persist: + the commit word */
 };
 
 /* ------------------------------------------------------------------------
@@ -211,6 +277,7 @@ struct qp_info {
 /* One end's verbs resources; loopback has two in one process. */
 struct ep {
 	const char *role;
+	bool requester;
 	struct ibv_context *ctx;
 	struct ibv_pd *pd;
 	struct ibv_comp_channel *chan;
@@ -228,6 +295,7 @@ struct ep {
 	size_t map_len;
 	bool mmapped;
 	bool file_io;		/* --file-io on this end's --mmap file */
+	bool holes;		/* --holes: poison is zeros, holes punched per batch */
 	int fd;			/* of the --mmap file with --file-io, else -1 */
 	off_t file_off;		/* where buf lies in the --mmap file */
 	const char *file;
@@ -337,6 +405,10 @@ struct wr_desc {
 	uint32_t imm;		/* host order */
 	uint64_t compare_add;
 	uint64_t swap;
+	uint64_t len;		/* OP_FLUSH: bytes */
+	uint8_t flush_type;	/* OP_FLUSH */
+	uint8_t flush_level;
+	const void *aw;		/* OP_ATOMIC_WRITE: its 8 bytes */
 };
 
 /* ------------------------------------------------------------------------
@@ -375,12 +447,15 @@ int verify_atomic_slot(struct vctx *v, uint32_t off, uint64_t value,
 int verify_slot_file(struct vctx *v, const struct layout *l, uint32_t size,
 		     uint32_t extent);
 void poison(struct sess *s, struct ep *ep, size_t off, size_t len);
+int punch_holes(struct ep *ep);
 int fill_message(struct sess *s, struct ep *ep, unsigned int slot,
 		 const struct layout *l, const struct msg *m);
 
 /* verbs.c */
 int ep_open(struct ep *ep, const struct opts *o, const struct cfg *c,
 	    size_t mr_len, off_t file_off, bool requester);
+bool ep_is_prxe(const struct ep *ep);
+int device_caps(const struct opts *o);
 void ep_close(struct ep *ep);
 void cq_drain_events(struct ep *ep);
 int cq_arm(struct ep *ep, bool solicited_only);
@@ -414,7 +489,20 @@ int tcp_accept(uint16_t port, uint32_t timeout_ms);
 int tcp_connect(const char *host, uint16_t port);
 int step(struct sess *s, enum step id, bool from_requester, int rc);
 
+/* prxe_rc_test.c */
+bool cfg_uses_flush(const struct cfg *c);
+bool cfg_uses_atomic_write(const struct cfg *c);
+bool resp_flush_access(const struct cfg *c);
+unsigned int flush_access_bits(uint32_t flush_type);
+const char *flush_type_str(uint32_t type);
+
 /* transfer.c */
+uint32_t msg_data_len(const struct cfg *c, const struct msg *m);
+unsigned int wrs_per_msg(const struct cfg *c);
+int64_t wr_byte_len(const struct wr_desc *w);
+void aw_layout(struct layout *l, uint32_t off);
+uint64_t persist_commit_off(const struct cfg *c, uint32_t size);
+void resp_layout(const struct sess *s, const struct msg *m, struct layout *l);
 void req_layout(const struct sess *s, const struct msg *m, struct layout *l);
 void recv_layout(const struct sess *s, uint32_t capacity, struct layout *l);
 void layout_sges(const struct sess *s, struct ep *ep, unsigned int slot,

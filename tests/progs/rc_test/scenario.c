@@ -4,6 +4,7 @@
  * statuses and untouched memory, and the dispatch of a run.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +40,13 @@ static void scen_wr(struct sess *s, struct wr_desc *w, enum op op,
 	layout_sges(s, ep, k, &l, w->sge);
 	w->raddr = ep->remote.addr + (uint64_t)k * s->stride + s->c->offset;
 	w->rkey = ep->remote.rkey;
+	if (op == OP_FLUSH || op == OP_ATOMIC_WRITE) {	/* no local data */
+		w->nsge = 0;
+		w->len = m->size;
+		w->flush_type = s->c->flush_type;
+		w->flush_level = s->c->flush_level;
+		w->aw = ep->buf + (size_t)k * s->stride + s->c->offset;
+	}
 }
 
 /* @n completions: the first with @first, the rest flushed. */
@@ -109,17 +117,255 @@ static int resp_untouched(struct sess *s, const char *what)
 }
 
 /*
- * bad_rkey: a WRITE with a wrong rkey fails with IBV_WC_REM_ACCESS_ERR;
- * misaligned_atomic: a FETCH_ADD on a remote address that is not 8-byte
- * aligned fails with IBV_WC_REM_INV_REQ_ERR.  The WRITEs posted after it
- * are flushed, the requester's QP is in error (a receive posted then is
- * flushed too), and nothing was written at the responder.
+ * Responder: slot @slot holds message @id (scen_size() bytes at the
+ * offset, as scen_wr() WRITEs it), and everything else is poison.
  */
-static int scen_bad_request(struct sess *s, bool misaligned)
+static int resp_written_only(struct sess *s, unsigned int slot, uint64_t id)
+{
+	struct msg m = { id, scen_size(s->c) };
+	struct vctx v = { .s = s, .ep = s->resp, .m = &m, .slot = slot };
+	struct layout l;
+
+	layout_contig(&l, s->c->offset, m.size);
+	if (verify_slot(&v, &l, m.size, s->stride, false))
+		return -1;
+	return resp_untouched_but(s, (size_t)slot * s->stride, s->stride,
+				  "responder memory but the one slot written");
+}
+
+/*
+ * persist_not_pmem, the responder: its buffer (not pmem) registered
+ * pinned with IBV_ACCESS_FLUSH_PERSISTENT must be refused: EOPNOTSUPP on
+ * prxe (the device cannot make such memory persistent), EINVAL on other
+ * devices (rdma_rxe's answer).
+ */
+static int persist_reg_refused(struct sess *s)
+{
+	struct ep *ep = s->resp;
+	int want = ep_is_prxe(ep) ? EOPNOTSUPP : EINVAL;
+	struct ibv_mr *mr;
+
+	mr = ibv_reg_mr(ep->pd, ep->buf, ep->mr_len,
+			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+			RC_ACCESS_FLUSH_PERSISTENT);
+	if (mr) {
+		ibv_dereg_mr(mr);
+		return fail(ep->role, "ibv_reg_mr of %zu bytes%s%s, pinned, with IBV_ACCESS_FLUSH_PERSISTENT: expected %s, it succeeded",
+			    ep->mr_len, ep->file ? " of " : " of DRAM",
+			    ep->file ? ep->file : "", strerror(want));
+	}
+	if (errno != want)
+		return fail(ep->role, "ibv_reg_mr pinned with IBV_ACCESS_FLUSH_PERSISTENT: expected %s (%s), seen %s",
+			    strerror(want), ep_is_prxe(ep) ? "prxe" : "not prxe",
+			    strerror(errno));
+	info(ep->role, "ok: a pinned MR with IBV_ACCESS_FLUSH_PERSISTENT on %s refused: %s",
+	     ep->file ? ep->file : "DRAM", strerror(errno));
+	return 0;
+}
+
+/*
+ * A request the responder must refuse, then 3 WRITEs:
+ *   bad_rkey                 WRITE with a wrong rkey: IBV_WC_REM_ACCESS_ERR
+ *   misaligned_atomic        FETCH_ADD not 8-byte aligned: REM_INV_REQ_ERR
+ *   flush_no_mr_access       FLUSH, MR without FLUSH access: REM_ACCESS_ERR
+ *   flush_no_qp_access       FLUSH, QP without FLUSH access: REM_INV_REQ_ERR
+ *   atomic_write_misaligned  ATOMIC WRITE not 8-byte aligned: REM_INV_REQ_ERR
+ *   atomic_write_no_access   ATOMIC WRITE, MR without REMOTE_WRITE:
+ *                            REM_ACCESS_ERR
+ *   persist_not_pmem         (--odp) persistent FLUSH into ODP memory that
+ *                            is not pmem: REM_OP_ERR; and the responder
+ *                            cannot register it pinned for persistence
+ *                            (persist_reg_refused())
+ * The WRITEs posted after it are flushed, the requester's QP is in error,
+ * and nothing was written at the responder; a receive posted to the
+ * requester's QP then is flushed too (checked last: rdma_rxe does not).
+ */
+static int scen_bad_request(struct sess *s)
 {
 	const struct phase_opts po = { .rnr_retry = 7 };
+	enum scenario sc = s->c->scenario;
+	enum ibv_wc_status want = IBV_WC_REM_ACCESS_ERR;
+	bool post = sc != SCEN_PERSIST_NOT_PMEM || (s->c->flags & CF_ODP);
 	struct wr_desc w[4];
 	unsigned int k;
+	int rc;
+
+	rc = phase_begin(s, &po);
+	if (rc)
+		return rc;
+	if (s->resp) {
+		resp_poison_all(s);
+		if (sc == SCEN_PERSIST_NOT_PMEM)
+			rc = persist_reg_refused(s);
+	}
+	rc = step(s, STEP_READY, false, rc);
+	if (rc)
+		return rc;
+	if (s->req && post) {
+		struct msg m = { 1, 8 };
+
+		for (k = 0; k < 4; k++) {
+			struct msg mw = { k + 1, scen_size(s->c) };
+
+			scen_wr(s, &w[k], OP_WRITE, &mw, k);
+		}
+		switch (sc) {
+		case SCEN_MISALIGNED_ATOMIC:
+			scen_wr(s, &w[0], OP_FETCH_ADD, &m, 0);
+			w[0].raddr = (w[0].raddr & ~7ull) + 4;
+			w[0].compare_add = 1;
+			want = IBV_WC_REM_INV_REQ_ERR;
+			info(s->req->role, "FETCH_ADD at 0x%" PRIx64 " (not 8-byte aligned), then 3 WRITEs",
+			     w[0].raddr);
+			break;
+		case SCEN_AW_MISALIGNED:
+		case SCEN_AW_NO_ACCESS:
+			scen_wr(s, &w[0], OP_ATOMIC_WRITE, &m, 0);
+			w[0].raddr &= ~7ull;
+			if (sc == SCEN_AW_MISALIGNED) {
+				w[0].raddr += 4;
+				want = IBV_WC_REM_INV_REQ_ERR;
+			}
+			info(s->req->role, "ATOMIC WRITE at 0x%" PRIx64 "%s, then 3 WRITEs",
+			     w[0].raddr, sc == SCEN_AW_MISALIGNED ?
+			     " (not 8-byte aligned)" :
+			     " (the MR has no IBV_ACCESS_REMOTE_WRITE)");
+			break;
+		case SCEN_FLUSH_NO_MR_ACCESS:
+		case SCEN_FLUSH_NO_QP_ACCESS:
+		case SCEN_PERSIST_NOT_PMEM:
+			m.size = scen_size(s->c);
+			scen_wr(s, &w[0], OP_FLUSH, &m, 0);
+			if (sc == SCEN_FLUSH_NO_QP_ACCESS)
+				want = IBV_WC_REM_INV_REQ_ERR;
+			if (sc == SCEN_PERSIST_NOT_PMEM)
+				want = IBV_WC_REM_OP_ERR;
+			info(s->req->role, "FLUSH (%s) of %u bytes %s, then 3 WRITEs",
+			     flush_type_str(w[0].flush_type), m.size,
+			     sc == SCEN_FLUSH_NO_MR_ACCESS ? "into an MR without FLUSH access" :
+			     sc == SCEN_FLUSH_NO_QP_ACCESS ? "to a QP without FLUSH access" :
+			     "into ODP memory that is not pmem");
+			break;
+		default:
+			w[0].rkey ^= 0x5a;
+			info(s->req->role, "WRITE with rkey 0x%x (the MR's is 0x%x), then 3 WRITEs",
+			     w[0].rkey, s->req->remote.rkey);
+			break;
+		}
+		rc = post_wrs(s, s->req, w, 4);
+		if (!rc)
+			rc = expect_error_then_flush(s, w, 4, want);
+	} else if (s->req) {
+		info(s->req->role, "without --odp the responder's memory cannot take a persistent FLUSH: the registration is all");
+	}
+	rc = step(s, STEP_DONE, true, rc);
+	if (rc)
+		return rc;
+	if (s->resp)
+		rc = resp_untouched(s, "responder memory after a rejected request");
+	rc = step(s, STEP_RESULT, false, rc);
+	if (!rc && s->req && post)
+		rc = expect_recv_flushed(s, s->req);
+	if (!rc)
+		rc = phase_end(s);
+	return rc;
+}
+
+/* flush_ud_refused: a UD QP asked for @flag at creation: EOPNOTSUPP. */
+static int ud_send_op_refused(struct sess *s, uint64_t flag, const char *name)
+{
+	struct ep *ep = s->req;
+	struct ibv_qp_init_attr_ex a = {
+		.send_cq = ep->cq, .recv_cq = ep->cq, .qp_type = IBV_QPT_UD,
+		.cap = { .max_send_wr = 4, .max_recv_wr = 4, .max_send_sge = 1,
+			 .max_recv_sge = 1 },
+		.comp_mask = IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_SEND_OPS_FLAGS,
+		.pd = ep->pd,
+		.send_ops_flags = IBV_QP_EX_WITH_SEND | flag,
+	};
+	struct ibv_qp *qp;
+
+	errno = 0;
+	qp = ibv_create_qp_ex(ep->ctx, &a);
+	if (qp) {
+		ibv_destroy_qp(qp);
+		return fail(ep->role, "UD QP with send_ops_flags %s: expected EOPNOTSUPP, it was created",
+			    name);
+	}
+	if (errno != EOPNOTSUPP)
+		return fail(ep->role, "UD QP with send_ops_flags %s: expected EOPNOTSUPP, seen %s",
+			    name, strerror(errno));
+	info(ep->role, "ok: UD QP with send_ops_flags %s refused: %s", name,
+	     strerror(errno));
+	return 0;
+}
+
+/*
+ * flush_ud_refused, the classic part: ibv_post_send() of @opcode after a
+ * WRITE (slot 0) must stop at it with EINVAL, the WRITE posted; @alone:
+ * the opcode alone, nothing posted.
+ */
+static int classic_refused(struct sess *s, int opcode, const char *name,
+			   bool alone)
+{
+	struct ep *ep = s->req;
+	struct ibv_send_wr wr[2], *bad = NULL;
+	struct ibv_sge sge[MAX_SGE];
+	struct wr_desc w;
+	struct msg m = { 1, scen_size(s->c) };
+	struct wc_expect e;
+	unsigned int i;
+	int ret;
+
+	memset(wr, 0, sizeof(wr));
+	scen_wr(s, &w, OP_WRITE, &m, 0);
+	for (i = 0; i < w.nsge; i++)
+		sge[i] = w.sge[i];
+	wr[0].wr_id = w.wr_id;
+	wr[0].opcode = IBV_WR_RDMA_WRITE;
+	wr[0].send_flags = IBV_SEND_SIGNALED;
+	wr[0].sg_list = sge;
+	wr[0].num_sge = w.nsge;
+	wr[0].wr.rdma.remote_addr = w.raddr;
+	wr[0].wr.rdma.rkey = w.rkey;
+	wr[0].next = &wr[1];
+	/* What the rest of ibv_send_wr can say: address and key, 8 bytes. */
+	wr[1].wr_id = 0xbad;
+	wr[1].opcode = (enum ibv_wr_opcode)opcode;
+	wr[1].send_flags = IBV_SEND_SIGNALED;
+	wr[1].sg_list = sge;
+	wr[1].num_sge = 1;
+	wr[1].wr.rdma.remote_addr = (w.raddr + s->stride) & ~7ull;
+	wr[1].wr.rdma.rkey = w.rkey;
+
+	ret = ibv_post_send(ep->qp, alone ? &wr[1] : wr, &bad);
+	if (ret != EINVAL)
+		return fail(ep->role, "ibv_post_send(%s%s): expected EINVAL, returned %d (%s)",
+			    alone ? "" : "RDMA_WRITE, ", name, ret, strerror(ret));
+	if (bad != &wr[1])
+		return fail(ep->role, "ibv_post_send(%s%s): bad_wr: expected the %s, seen %s",
+			    alone ? "" : "RDMA_WRITE, ", name, name,
+			    bad == &wr[0] ? "RDMA_WRITE" : bad ? "another" : "NULL");
+	info(ep->role, "ok: ibv_post_send(%s%s): EINVAL at the %s", alone ? "" : "RDMA_WRITE, ",
+	     name, name);
+	if (alone)
+		return 0;
+	e = (struct wc_expect){ .wr_id = w.wr_id, .status = IBV_WC_SUCCESS,
+				.opcode = IBV_WC_RDMA_WRITE, .byte_len = -1 };
+	return expect_completions(s, ep, &e, 1,
+				  "the WRITE posted before the refused request");
+}
+
+/*
+ * flush_ud_refused: what cannot be asked for is refused up front: UD QPs
+ * with FLUSH or ATOMIC WRITE among their send_ops_flags (EOPNOTSUPP), and
+ * the two opcodes through ibv_post_send() (EINVAL, with bad_wr at the
+ * refused request and the requests before it posted).  Nothing but the
+ * one WRITE reaches the responder.
+ */
+static int scen_flush_ud_refused(struct sess *s)
+{
+	const struct phase_opts po = { .rnr_retry = 7 };
 	int rc;
 
 	rc = phase_begin(s, &po);
@@ -131,42 +377,130 @@ static int scen_bad_request(struct sess *s, bool misaligned)
 	if (rc)
 		return rc;
 	if (s->req) {
-		for (k = 0; k < 4; k++) {
-			struct msg m = { k + 1, scen_size(s->c) };
-
-			scen_wr(s, &w[k], OP_WRITE, &m, k);
-		}
-		if (misaligned) {
-			struct msg m = { 1, 8 };
-
-			scen_wr(s, &w[0], OP_FETCH_ADD, &m, 0);
-			w[0].raddr = (w[0].raddr & ~7ull) + 4;
-			w[0].compare_add = 1;
-			info(s->req->role, "FETCH_ADD at 0x%" PRIx64 " (not 8-byte aligned), then 3 WRITEs",
-			     w[0].raddr);
-		} else {
-			w[0].rkey ^= 0x5a;
-			info(s->req->role, "WRITE with rkey 0x%x (the MR's is 0x%x), then 3 WRITEs",
-			     w[0].rkey, s->req->remote.rkey);
-		}
-		rc = post_wrs(s, s->req, w, 4);
+		rc = ud_send_op_refused(s, RC_QP_EX_WITH_FLUSH, "IBV_QP_EX_WITH_FLUSH");
 		if (!rc)
-			rc = expect_error_then_flush(s, w, 4, misaligned ?
-						     IBV_WC_REM_INV_REQ_ERR :
-						     IBV_WC_REM_ACCESS_ERR);
+			rc = ud_send_op_refused(s, IBV_QP_EX_WITH_ATOMIC_WRITE,
+						"IBV_QP_EX_WITH_ATOMIC_WRITE");
 		if (!rc)
-			rc = expect_recv_flushed(s, s->req);
+			rc = classic_refused(s, IBV_WR_ATOMIC_WRITE,
+					     "IBV_WR_ATOMIC_WRITE", false);
+		if (!rc)
+			rc = classic_refused(s, RC_WR_FLUSH, "IBV_WR_FLUSH", true);
+		if (!rc)
+			rc = cq_expect_quiet(s->req, QUIET_WAIT_MS,
+					     "requester after the refused requests");
+		if (!rc)
+			rc = expect_qp_state(s->req, IBV_QPS_RTS);
 	}
 	rc = step(s, STEP_DONE, true, rc);
 	if (rc)
 		return rc;
 	if (s->resp)
-		rc = resp_untouched(s, "responder memory after a rejected request");
+		rc = resp_written_only(s, 0, 1);
 	rc = step(s, STEP_RESULT, false, rc);
 	if (!rc)
 		rc = phase_end(s);
 	return rc;
 }
+
+#if HAVE_WR_FLUSH
+/* A bad ibv_wr_flush() and what must become of it. */
+struct bad_flush {
+	const char *what;
+	uint64_t raddr;		/* 0: slot 0's */
+	uint64_t len;
+	uint8_t type;		/* 0xff: the test's */
+	uint8_t level;
+};
+
+/*
+ * flush_wrap, flush_bad_args: a batch of a valid WRITE (slot 0) and a bad
+ * ibv_wr_flush() must fail at ibv_wr_complete() with EINVAL, posting
+ * nothing; then a valid WRITE + FLUSH (slot 1) completes, alone.  The
+ * responder sees slot 1 written and nothing else.
+ */
+static int scen_flush_args(struct sess *s, bool wrap)
+{
+	static const struct bad_flush wraps[] = {
+		{ "a range wrapping past 2^64", UINT64_MAX - 4095, 8192, 0xff,
+		  RC_FLUSH_RANGE },
+	}, bads[] = {
+		{ "a length of 2^31 + 1", 0, (1ull << 31) + 1, 0xff,
+		  RC_FLUSH_RANGE },
+		{ "placement type 0", 0, 64, 0, RC_FLUSH_RANGE },
+		{ "an unknown placement type bit (4)", 0, 64,
+		  RC_FLUSH_GLOBAL | 4, RC_FLUSH_RANGE },
+		{ "selectivity level 2", 0, 64, 0xff, 2 },
+	};
+	const struct bad_flush *t = wrap ? wraps : bads;
+	unsigned int nt = wrap ? 1 : sizeof(bads) / sizeof(bads[0]), i;
+	const struct phase_opts po = { .rnr_retry = 7 };
+	struct wr_desc w[2];
+	struct wc_expect e[2];
+	int rc;
+
+	rc = phase_begin(s, &po);
+	if (rc)
+		return rc;
+	if (s->resp)
+		resp_poison_all(s);
+	rc = step(s, STEP_READY, false, 0);
+	if (rc)
+		return rc;
+	for (i = 0; s->req && !rc && i < nt; i++) {
+		struct ibv_qp_ex *qx = s->req->qpx;
+		struct msg m = { 1, scen_size(s->c) };
+		int ret;
+
+		scen_wr(s, &w[0], OP_WRITE, &m, 0);
+		ibv_wr_start(qx);
+		qx->wr_id = w[0].wr_id;
+		qx->wr_flags = IBV_SEND_SIGNALED;
+		ibv_wr_rdma_write(qx, w[0].rkey, w[0].raddr);
+		ibv_wr_set_sge_list(qx, w[0].nsge, w[0].sge);
+		qx->wr_id = 0xbad;
+		ibv_wr_flush(qx, w[0].rkey, t[i].raddr ? t[i].raddr : w[0].raddr,
+			     t[i].len, t[i].type == 0xff ? s->c->flush_type : t[i].type,
+			     t[i].level);
+		ret = ibv_wr_complete(qx);
+		if (ret != EINVAL)
+			rc = fail(s->req->role, "ibv_wr_flush() with %s after a WRITE: ibv_wr_complete() expected EINVAL, returned %d (%s)",
+				  t[i].what, ret, strerror(ret));
+		else
+			info(s->req->role, "ok: ibv_wr_flush() with %s: ibv_wr_complete() EINVAL",
+			     t[i].what);
+	}
+	if (s->req && !rc)
+		rc = cq_expect_quiet(s->req, QUIET_WAIT_MS,
+				     "requester after batches refused by ibv_wr_complete()");
+	if (s->req && !rc) {
+		struct msg m = { 2, scen_size(s->c) };
+
+		scen_wr(s, &w[0], OP_WRITE, &m, 1);
+		scen_wr(s, &w[1], OP_FLUSH, &m, 1);
+		w[1].wr_id |= 1ull << WR_INDEX_SHIFT;
+		for (i = 0; i < 2; i++)
+			e[i] = (struct wc_expect){
+				.wr_id = w[i].wr_id, .status = IBV_WC_SUCCESS,
+				.opcode = ops[w[i].op].req_wc,
+				.byte_len = wr_byte_len(&w[i]),
+			};
+		rc = post_wrs(s, s->req, w, 2);
+		if (!rc)
+			rc = expect_completions(s, s->req, e, 2,
+						"a valid WRITE + FLUSH after them");
+	}
+	rc = step(s, STEP_DONE, true, rc);
+	if (rc)
+		return rc;
+	if (s->resp)
+		rc = resp_written_only(s, 1, 2);
+	rc = step(s, STEP_RESULT, false, rc);
+	if (!rc)
+		rc = phase_end(s);
+	return rc;
+}
+#endif
 
 /*
  * rnr: a SEND with no receive posted and rnr_retry 0 fails with
@@ -358,7 +692,9 @@ static int scen_beyond_mr(struct sess *s, enum op op, bool remote)
 			rc = cq_expect_quiet(s->resp, QUIET_WAIT_MS,
 					     "responder of a failed local request");
 		if (!rc && remote)
-			rc = resp_untouched(s, "responder memory after a WRITE beyond its MR");
+			rc = resp_untouched(s, op == OP_FLUSH ?
+					    "responder memory after a FLUSH beyond its MR" :
+					    "responder memory after a WRITE beyond its MR");
 		else if (!rc)
 			rc = resp_untouched_but(s, 2 * (size_t)s->stride, s->stride,
 						"responder memory outside the receive");
@@ -481,7 +817,27 @@ int run_session(struct sess *s)
 	switch (s->c->scenario) {
 	case SCEN_BAD_RKEY:
 	case SCEN_MISALIGNED_ATOMIC:
-		rc = scen_bad_request(s, s->c->scenario == SCEN_MISALIGNED_ATOMIC);
+	case SCEN_FLUSH_NO_MR_ACCESS:
+	case SCEN_FLUSH_NO_QP_ACCESS:
+	case SCEN_AW_MISALIGNED:
+	case SCEN_AW_NO_ACCESS:
+	case SCEN_PERSIST_NOT_PMEM:
+		rc = scen_bad_request(s);
+		break;
+	case SCEN_FLUSH_BEYOND_MR:
+		rc = scen_beyond_mr(s, OP_FLUSH, true);
+		break;
+	case SCEN_FLUSH_UD_REFUSED:
+		rc = scen_flush_ud_refused(s);
+		break;
+	case SCEN_FLUSH_WRAP:
+	case SCEN_FLUSH_BAD_ARGS:
+#if HAVE_WR_FLUSH
+		rc = scen_flush_args(s, s->c->scenario == SCEN_FLUSH_WRAP);
+#else
+		rc = unsupported(role, "no ibv_wr_flush() in rdma-core %d",
+				 PRXE_RDMA_CORE_MAJOR);
+#endif
 		break;
 	case SCEN_RNR:
 		rc = scen_rnr(s);

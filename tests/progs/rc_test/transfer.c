@@ -15,13 +15,114 @@ static uint32_t atomic_off(const struct cfg *c)
 	return c->offset & ~7u;
 }
 
+/* Bytes of message data a slot holds: -o persist adds its commit word. */
+uint32_t msg_data_len(const struct cfg *c, const struct msg *m)
+{
+	return c->op == OP_PERSIST ? m->size + 8 : m->size;
+}
+
+/* Work requests a message takes. */
+unsigned int wrs_per_msg(const struct cfg *c)
+{
+	switch (c->op) {
+	case OP_FLUSH:
+		return 2;
+	case OP_ATOMIC_WRITE:
+		return AW_WORDS;
+	case OP_PERSIST:
+		return 4;
+	default:
+		return 1;
+	}
+}
+
+/* The byte_len of a work request's successful completion; -1: undefined. */
+int64_t wr_byte_len(const struct wr_desc *w)
+{
+	uint64_t len = 0;
+	unsigned int i;
+
+	switch (w->op) {
+	case OP_READ:
+		for (i = 0; i < w->nsge; i++)
+			len += w->sge[i].length;
+		return len;
+	case OP_CMP_SWP:
+	case OP_FETCH_ADD:
+	case OP_ATOMIC_WRITE:
+		return 8;
+	case OP_FLUSH:
+		return w->len;	/* as posted, whatever the level */
+	default:
+		return -1;
+	}
+}
+
+/* -o atomic_write: AW_WORDS words of 8 bytes, AW_STEP apart, from @off. */
+void aw_layout(struct layout *l, uint32_t off)
+{
+	unsigned int j;
+
+	l->n = AW_WORDS;
+	for (j = 0; j < AW_WORDS; j++) {
+		l->p[j].off = off + j * AW_STEP;
+		l->p[j].len = 8;
+	}
+}
+
+/* -o persist: append the commit word after the record's pieces in @l. */
+static void persist_add_commit(struct layout *l, uint32_t record_off)
+{
+	uint32_t end = l->n ? l->p[l->n - 1].off + l->p[l->n - 1].len :
+			      record_off;
+
+	l->p[l->n].off = ((end + 7) & ~7u) + COMMIT_GAP;
+	l->p[l->n].len = 8;
+	l->n++;
+}
+
+/* -o persist: the offset in the responder's slot of a record's commit word. */
+uint64_t persist_commit_off(const struct cfg *c, uint32_t size)
+{
+	struct layout l;
+
+	layout_contig(&l, c->offset, size);
+	persist_add_commit(&l, c->offset);
+	return l.p[l.n - 1].off;
+}
+
+/*
+ * Where message @m lies in the responder's slot: written (or read) in one
+ * piece at the offset; atomics at the aligned offset; -o persist the
+ * record and its commit word.  Not for receives (recv_layout()).
+ */
+void resp_layout(const struct sess *s, const struct msg *m, struct layout *l)
+{
+	const struct cfg *c = s->c;
+
+	if (ops[c->op].atomic) {
+		layout_contig(l, atomic_off(c), 8);
+	} else if (c->op == OP_ATOMIC_WRITE) {
+		aw_layout(l, atomic_off(c));
+	} else {
+		layout_contig(l, c->offset, m->size);
+		if (c->op == OP_PERSIST)
+			persist_add_commit(l, c->offset);
+	}
+}
+
 /* The requester's pieces of message @m. */
 void req_layout(const struct sess *s, const struct msg *m, struct layout *l)
 {
-	if (ops[s->c->op].atomic)
+	if (ops[s->c->op].atomic) {
 		layout_contig(l, atomic_off(s->c), 8);
-	else
+	} else if (s->c->op == OP_ATOMIC_WRITE) {
+		aw_layout(l, atomic_off(s->c));
+	} else {
 		layout_split(l, s->c->offset, m->size, s->c->nsge, false);
+		if (s->c->op == OP_PERSIST)
+			persist_add_commit(l, s->c->offset);
+	}
 }
 
 /* The responder's receive buffer for @size bytes: split the other way. */
@@ -46,7 +147,8 @@ void layout_sges(const struct sess *s, struct ep *ep, unsigned int slot,
 uint64_t remote_addr(const struct sess *s, const struct ep *ep,
 		     unsigned int slot)
 {
-	uint32_t off = ops[s->c->op].atomic ? atomic_off(s->c) : s->c->offset;
+	uint32_t off = ops[s->c->op].atomic || s->c->op == OP_ATOMIC_WRITE ?
+		       atomic_off(s->c) : s->c->offset;
 
 	return ep->remote.addr + (uint64_t)slot * s->stride + off;
 }
@@ -67,6 +169,8 @@ int resp_prepare(struct sess *s, const struct batch *b)
 	unsigned int k, nr = 0;
 
 	memset(wr, 0, sizeof(wr));
+	if (punch_holes(ep))
+		return -1;
 	for (k = 0; k < b->n; k++) {
 		const struct msg *m = &b->m[k];
 
@@ -116,6 +220,85 @@ int resp_prepare(struct sess *s, const struct batch *b)
 	return 0;
 }
 
+/* A FLUSH of @len bytes at @raddr, as the test asks. */
+static void flush_wr(const struct sess *s, struct wr_desc *w, uint64_t wr_id,
+		     uint64_t raddr, uint32_t rkey, uint64_t len)
+{
+	w->op = OP_FLUSH;
+	w->wr_id = wr_id;
+	w->raddr = raddr;
+	w->rkey = rkey;
+	w->len = len;
+	w->flush_type = s->c->flush_type;
+	w->flush_level = s->c->flush_level;
+}
+
+/*
+ * The work requests of message @m in slot @k (its requester pieces @l,
+ * filled): one for most operations; WRITE + FLUSH; AW_WORDS ATOMIC
+ * WRITEs; WRITE, FLUSH, ATOMIC WRITE, FLUSH.  The nth has wr_id
+ * m->id | n << WR_INDEX_SHIFT.  Returns how many.
+ */
+static unsigned int msg_wrs(struct sess *s, struct ep *ep, unsigned int k,
+			    const struct msg *m, const struct layout *l,
+			    struct wr_desc *w)
+{
+	const struct cfg *c = s->c;
+	uint64_t slot = ep->remote.addr + (uint64_t)k * s->stride;
+	uint8_t *base = ep->buf + (size_t)k * s->stride;
+	struct layout rec = *l;
+	unsigned int j, n = 0;
+
+	switch (c->op) {
+	case OP_ATOMIC_WRITE:
+		for (j = 0; j < AW_WORDS; j++) {
+			w[j].op = OP_ATOMIC_WRITE;
+			w[j].wr_id = m->id | (uint64_t)j << WR_INDEX_SHIFT;
+			w[j].raddr = slot + l->p[j].off;	/* the same layout */
+			w[j].rkey = ep->remote.rkey;
+			w[j].aw = base + l->p[j].off;
+		}
+		return AW_WORDS;
+	case OP_FLUSH:
+	case OP_PERSIST:
+		if (c->op == OP_PERSIST)
+			rec.n--;	/* the record's pieces, not the commit word */
+		w[n].op = OP_WRITE;
+		w[n].wr_id = m->id;
+		w[n].nsge = rec.n;
+		layout_sges(s, ep, k, &rec, w[n].sge);
+		w[n].raddr = slot + c->offset;
+		w[n].rkey = ep->remote.rkey;
+		n++;
+		flush_wr(s, &w[n], m->id | (uint64_t)n << WR_INDEX_SHIFT,
+			 slot + c->offset, ep->remote.rkey, m->size);
+		n++;
+		if (c->op == OP_FLUSH)
+			return n;
+		w[n].op = OP_ATOMIC_WRITE;
+		w[n].wr_id = m->id | (uint64_t)n << WR_INDEX_SHIFT;
+		w[n].raddr = slot + persist_commit_off(c, m->size);
+		w[n].rkey = ep->remote.rkey;
+		w[n].aw = base + l->p[l->n - 1].off;
+		n++;
+		flush_wr(s, &w[n], m->id | (uint64_t)n << WR_INDEX_SHIFT,
+			 w[n - 1].raddr, ep->remote.rkey, 8);
+		return n + 1;
+	default:
+		w->op = c->op;
+		w->wr_id = m->id;
+		w->nsge = l->n;
+		layout_sges(s, ep, k, l, w->sge);
+		w->raddr = remote_addr(s, ep, k);
+		w->rkey = ep->remote.rkey;
+		w->imm = imm_of(c->seed, m->id);
+		if (ops[c->op].atomic)
+			atomic_operands(c->op, c->seed, m->id, &w->compare_add,
+					&w->swap);
+		return 1;
+	}
+}
+
 /* Requester: work requests for messages [from, to) of @b (and the fence). */
 static int req_post_and_complete(struct sess *s, const struct batch *b,
 				 unsigned int from, unsigned int to)
@@ -123,9 +306,9 @@ static int req_post_and_complete(struct sess *s, const struct batch *b,
 	struct ep *ep = s->req;
 	const struct cfg *c = s->c;
 	const struct op_desc *d = &ops[c->op];
-	struct wr_desc wd[MAX_DEPTH + 1];
-	struct wc_expect e[MAX_DEPTH + 1];
-	unsigned int k, n = 0, ne = 0, i, half, ne_half = 0;
+	struct wr_desc wd[MAX_WRS + 1];
+	struct wc_expect e[MAX_WRS + 1];
+	unsigned int k, n = 0, ne = 0, i, half, ne_half = 0, first;
 	bool fence = c->op == OP_WRITE && to == b->n;
 	struct layout l;
 
@@ -134,8 +317,8 @@ static int req_post_and_complete(struct sess *s, const struct batch *b,
 	memset(wd, 0, sizeof(wd));
 	for (k = from; k < to; k++) {
 		const struct msg *m = &b->m[k];
-		struct wr_desc *w = &wd[n++];
-		bool last_wr = (k == to - 1 && !fence) || n == half;
+		struct wr_desc *w;
+		bool last_wr;
 
 		req_layout(s, m, &l);
 		poison(s, ep, (size_t)k * s->stride,
@@ -143,28 +326,29 @@ static int req_post_and_complete(struct sess *s, const struct batch *b,
 		if (!d->atomic && c->op != OP_READ &&
 		    fill_message(s, ep, k, &l, m))
 			return -1;
-		w->op = c->op;
-		w->wr_id = m->id;
-		w->nsge = l.n;
-		layout_sges(s, ep, k, &l, w->sge);
-		w->raddr = remote_addr(s, ep, k);
-		w->rkey = ep->remote.rkey;
-		w->imm = imm_of(c->seed, m->id);
-		if (d->atomic)
-			atomic_operands(c->op, c->seed, m->id, &w->compare_add,
-					&w->swap);
+		first = n;
+		n += msg_wrs(s, ep, k, m, &l, &wd[n]);
+		w = &wd[first];	/* single-WR operations: the one WR */
+		last_wr = (k == to - 1 && !fence) || n == half;
 		if ((c->flags & CF_INLINE) && !d->atomic && c->op != OP_READ &&
 		    m->size <= ep->max_inline)
 			w->flags |= IBV_SEND_INLINE;
 		if (k == b->n - 1 && d->recv && solicited_mode(s))
 			w->flags |= IBV_SEND_SOLICITED;
-		if ((k + 1) % c->unsig == 0 || last_wr) {
-			w->flags |= IBV_SEND_SIGNALED;
+		/*
+		 * A message's last work request is signaled every --unsignaled
+		 * messages (and at the end), the ones before it only when all
+		 * are.
+		 */
+		for (i = first; i < n; i++) {
+			if (i + 1 < n ? c->unsig > 1 :
+			    (k + 1) % c->unsig != 0 && !last_wr)
+				continue;
+			wd[i].flags |= IBV_SEND_SIGNALED;
 			e[ne++] = (struct wc_expect){
-				.wr_id = m->id, .status = IBV_WC_SUCCESS,
-				.opcode = d->req_wc,
-				.byte_len = c->op == OP_READ ? (int64_t)m->size :
-					    d->atomic ? 8 : -1,
+				.wr_id = wd[i].wr_id, .status = IBV_WC_SUCCESS,
+				.opcode = ops[wd[i].op].req_wc,
+				.byte_len = wr_byte_len(&wd[i]),
 			};
 		}
 		if (n == half)
@@ -297,8 +481,10 @@ static int req_verify(struct sess *s, const struct batch *b)
 				return -1;
 		} else if (!((c->flags & CF_INLINE) && m->size <= ep->max_inline)) {
 			/* Sending must leave the source as it was. */
-			if (verify_slot(&v, &l, m->size, extent, false) ||
-			    verify_slot_file(&v, &l, m->size, extent))
+			uint32_t len = msg_data_len(c, m);
+
+			if (verify_slot(&v, &l, len, extent, false) ||
+			    verify_slot_file(&v, &l, len, extent))
 				return -1;
 		}
 	}
@@ -349,13 +535,17 @@ static int resp_verify(struct sess *s, const struct batch *b)
 			continue;
 		}
 		if (d->remote)	/* written, or read and to be left as it was */
-			layout_contig(&l, c->offset, m->size);
+			resp_layout(s, m, &l);
 		else
 			recv_layout(s, m->size + RECV_SLACK, &l);
 		if (c->op != OP_READ)
 			inject_damage(s, ep, k, &l, m);
-		if (verify_slot(&v, &l, m->size, extent, false) ||
-		    verify_slot_file(&v, &l, m->size, extent) ||
+		/*
+		 * -o atomic_write: each word holds the 8 bytes sent, byte for
+		 * byte; -o persist: the record, then its commit word.
+		 */
+		if (verify_slot(&v, &l, msg_data_len(c, m), extent, false) ||
+		    verify_slot_file(&v, &l, msg_data_len(c, m), extent) ||
 		    ((c->flags & CF_UD) && verify_grh(ep, k)))
 			return -1;
 	}
@@ -447,6 +637,8 @@ uint32_t max_size(const struct cfg *c)
 
 	if (ops[c->op].atomic)
 		return 8;
+	if (c->op == OP_ATOMIC_WRITE)
+		return AW_SPAN;
 	for (i = 0; i < c->nsizes; i++)
 		if (c->sizes[i] > m)
 			m = c->sizes[i];
@@ -463,7 +655,7 @@ static struct msg *message_list(const struct cfg *c, size_t *count)
 	if (c->total) {
 		chunk = max_size(c) ? max_size(c) : 1;
 		n = (c->total + chunk - 1) / chunk;
-	} else if (ops[c->op].atomic) {
+	} else if (ops[c->op].atomic || c->op == OP_ATOMIC_WRITE) {
 		n = c->iters;
 	} else {
 		n = (uint64_t)c->nsizes * c->iters;
@@ -478,9 +670,10 @@ static struct msg *message_list(const struct cfg *c, size_t *count)
 			list[i].size = left < chunk ? left : chunk;
 			left -= list[i].size;
 		}
-	} else if (ops[c->op].atomic) {
+	} else if (ops[c->op].atomic || c->op == OP_ATOMIC_WRITE) {
 		for (i = 0; i < n; i++)
-			list[i] = (struct msg){ id++, 8 };
+			list[i] = (struct msg){ id++, c->op == OP_ATOMIC_WRITE ?
+						AW_WORDS * 8 : 8 };
 	} else {
 		for (s = 0; s < c->nsizes; s++)
 			for (i = 0; i < c->iters; i++)

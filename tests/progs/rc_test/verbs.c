@@ -81,6 +81,23 @@ static int check_caps(struct ep *ep, const struct cfg *c, bool requester)
 				   c->nsge, ep->dev_attr.orig_attr.max_sge);
 	if (d->atomic && ep->dev_attr.orig_attr.atomic_cap == IBV_ATOMIC_NONE)
 		return unsupported(ep->role, "device has no atomics (atomic_cap NONE)");
+	if (cfg_uses_flush(c) && !HAVE_WR_FLUSH)
+		return unsupported(ep->role, "built against rdma-core %d, which has no ibv_wr_flush() (rdma-core 45 has)",
+				   PRXE_RDMA_CORE_MAJOR);
+	if (c->scenario != SCEN_FLUSH_UD_REFUSED) {
+		uint64_t want = 0, caps = ep->dev_attr.device_cap_flags_ex;
+
+		if (cfg_uses_flush(c) && (c->flush_type & RC_FLUSH_GLOBAL))
+			want |= DEV_CAP_FLUSH_GLOBAL;
+		if (cfg_uses_flush(c) && (c->flush_type & RC_FLUSH_PERSISTENT))
+			want |= DEV_CAP_FLUSH_PERSISTENT;
+		if (cfg_uses_atomic_write(c))
+			want |= DEV_CAP_ATOMIC_WRITE;
+		if ((caps & want) != want)
+			return unsupported(ep->role,
+					   "device_cap_flags_ex 0x%" PRIx64 " lacks 0x%" PRIx64 " (bits 38 FLUSH_GLOBAL, 39 FLUSH_PERSISTENT, 40 ATOMIC_WRITE)",
+					   caps, want & ~caps);
+	}
 	if (c->flags & CF_ODP) {
 		if (!(odp->general_caps & IBV_ODP_SUPPORT))
 			return unsupported(ep->role, "device reports no ODP support");
@@ -142,8 +159,8 @@ static int buffer_map(struct ep *ep, const struct opts *o, off_t file_off)
 		goto err;
 	}
 	if (S_ISCHR(st.st_mode)) {
-		if (o->file_io) {
-			fail(ep->role, "--file-io needs a regular file, %s is a character device",
+		if (o->file_io || ep->holes || o->map_sync) {
+			fail(ep->role, "--file-io, --holes and --map-sync need a regular file, %s is a character device",
 			     file);
 			goto err;
 		}
@@ -166,10 +183,22 @@ static int buffer_map(struct ep *ep, const struct opts *o, off_t file_off)
 		     (size_t)(file_off + ep->map_len), strerror(errno));
 		goto err;
 	}
-	p = mmap(NULL, ep->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	/*
+	 * --map-sync: page faults of the mapping make the file's metadata
+	 * durable (allocated blocks) before they return; only DAX files can.
+	 */
+	p = mmap(NULL, ep->map_len, PROT_READ | PROT_WRITE,
+		 o->map_sync ? MAP_SHARED_VALIDATE | MAP_SYNC : MAP_SHARED, fd,
 		 file_off);
+	if (p == MAP_FAILED && o->map_sync && errno == EOPNOTSUPP) {
+		unsupported(ep->role, "mmap of %s with MAP_SYNC: %s (not a DAX file?)",
+			    file, strerror(errno));
+		close(fd);
+		return -EXIT_UNSUPPORTED;
+	}
 	if (p == MAP_FAILED) {
-		fail(ep->role, "mmap of %zu bytes of %s at %jd: %s", ep->map_len,
+		fail(ep->role, "mmap%s of %zu bytes of %s at %jd: %s",
+		     o->map_sync ? " (MAP_SYNC)" : "", ep->map_len,
 		     file, (intmax_t)file_off, strerror(errno));
 		goto err;
 	}
@@ -192,6 +221,10 @@ static int buffer_map(struct ep *ep, const struct opts *o, off_t file_off)
 		}
 		ep->map2 = p;
 		ep->file_io = true;
+		ep->fd = fd;
+		return 0;
+	}
+	if (ep->holes) {
 		ep->fd = fd;
 		return 0;
 	}
@@ -241,6 +274,7 @@ int ep_open(struct ep *ep, const struct opts *o, const struct cfg *c,
 		return fail(ep->role, "ibv_open_device %s: %s", o->dev, strerror(errno));
 
 	ep->ib_port = o->ib_port;
+	ep->requester = requester;
 	if (ibv_query_device_ex(ep->ctx, NULL, &ep->dev_attr))
 		return fail(ep->role, "ibv_query_device_ex: %s", strerror(errno));
 	if (ibv_query_port(ep->ctx, ep->ib_port, &ep->port_attr))
@@ -273,8 +307,17 @@ int ep_open(struct ep *ep, const struct opts *o, const struct cfg *c,
 
 	ep->mr_len = mr_len;
 	ep->map_len = mr_len + TAIL;
-	if (buffer_alloc(ep, o, file_off))
-		return -1;
+	/* --holes: the responder only, and only what the device writes. */
+	if (o->holes && !requester) {
+		if (!o->mmap_file || !strcmp(o->mmap_file, MEMFD_FILE) ||
+		    c->scenario != SCEN_NONE || ops[c->op].recv ||
+		    ops[c->op].atomic || c->op == OP_READ)
+			return fail(ep->role, "--holes: the responder's --mmap FILE, for write, flush, atomic_write and persist transfers");
+		ep->holes = true;
+	}
+	ret = buffer_alloc(ep, o, file_off);
+	if (ret)
+		return ret;
 	access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
 		 IBV_ACCESS_REMOTE_READ;
 	/* Atomic access, so that only the alignment is wrong in that one. */
@@ -282,17 +325,22 @@ int ep_open(struct ep *ep, const struct opts *o, const struct cfg *c,
 		access |= IBV_ACCESS_REMOTE_ATOMIC;
 	if (c->flags & CF_ODP)
 		access |= IBV_ACCESS_ON_DEMAND;
+	if (!requester && resp_flush_access(c) && !(c->flags & CF_NO_MR_FLUSH))
+		access |= flush_access_bits(c->flush_type);
+	if (!requester && (c->flags & CF_NO_MR_WRITE))
+		access &= ~IBV_ACCESS_REMOTE_WRITE;
 	ep->mr = ibv_reg_mr(ep->pd, ep->buf, ep->mr_len, access);
 	if (!ep->mr) {
 		ret = errno;
 		if (ret == EOPNOTSUPP)
-			return unsupported(ep->role, "ibv_reg_mr of %zu bytes%s%s%s: %s",
+			return unsupported(ep->role, "ibv_reg_mr of %zu bytes%s%s%s, access 0x%x: %s",
 					   ep->mr_len, o->mmap_file ? " of a mapping of " : "",
 					   o->mmap_file ? o->mmap_file : "",
-					   c->flags & CF_ODP ? " (ODP)" : "", strerror(ret));
-		return fail(ep->role, "ibv_reg_mr of %zu bytes%s%s: %s", ep->mr_len,
-			    o->mmap_file ? " of a mapping of " : "",
-			    o->mmap_file ? o->mmap_file : "", strerror(ret));
+					   c->flags & CF_ODP ? " (ODP)" : "", access,
+					   strerror(ret));
+		return fail(ep->role, "ibv_reg_mr of %zu bytes%s%s, access 0x%x: %s",
+			    ep->mr_len, o->mmap_file ? " of a mapping of " : "",
+			    o->mmap_file ? o->mmap_file : "", access, strerror(ret));
 	}
 	if (c->flags & CF_UD) {
 		ep->grh = calloc(MAX_DEPTH, GRH_BYTES);
@@ -314,6 +362,70 @@ int ep_open(struct ep *ep, const struct opts *o, const struct cfg *c,
 	return 0;
 }
 
+/* A prxe device (it has prxe's sysfs attribute, as the provider looks). */
+bool ep_is_prxe(const struct ep *ep)
+{
+	char path[IBV_SYSFS_PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/prxe_abi_version",
+		 ep->ctx->device->ibdev_path);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * caps: the device must report FLUSH_GLOBAL, FLUSH_PERSISTENT and
+ * ATOMIC_WRITE in device_cap_flags_ex (only ibv_query_device_ex() has
+ * them: the legacy query carries 32 bits).
+ */
+int device_caps(const struct opts *o)
+{
+	static const struct { uint64_t bit; const char *name; } want[] = {
+		{ DEV_CAP_FLUSH_GLOBAL, "FLUSH_GLOBAL (bit 38)" },
+		{ DEV_CAP_FLUSH_PERSISTENT, "FLUSH_PERSISTENT (bit 39)" },
+		{ DEV_CAP_ATOMIC_WRITE, "ATOMIC_WRITE (bit 40)" },
+	};
+	struct ibv_device **list;
+	struct ibv_device *dev;
+	struct ibv_context *ctx;
+	struct ibv_device_attr_ex attr;
+	unsigned int i, bad = 0;
+	int n, ret;
+
+	list = ibv_get_device_list(&n);
+	if (!list) {
+		fail("caps", "ibv_get_device_list: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	dev = find_device(o->dev, list, n);
+	ctx = dev ? ibv_open_device(dev) : NULL;
+	ibv_free_device_list(list);
+	if (!ctx) {
+		fail("caps", "cannot open %s", o->dev);
+		return EXIT_FAIL;
+	}
+	memset(&attr, 0, sizeof(attr));
+	ret = ibv_query_device_ex(ctx, NULL, &attr);
+	ibv_close_device(ctx);
+	if (ret) {
+		fail("caps", "ibv_query_device_ex: %s", strerror(ret));
+		return EXIT_FAIL;
+	}
+	info("caps", "%s: device_cap_flags_ex 0x%" PRIx64, o->dev,
+	     (uint64_t)attr.device_cap_flags_ex);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (attr.device_cap_flags_ex & want[i].bit) {
+			info("caps", "ok: %s", want[i].name);
+			continue;
+		}
+		fail("caps", "%s: expected set, seen clear", want[i].name);
+		bad++;
+	}
+	if (bad)
+		return EXIT_FAIL;
+	info("caps", "PASS: FLUSH and ATOMIC WRITE capabilities");
+	return EXIT_PASS;
+}
+
 void ep_close(struct ep *ep)
 {
 	if (ep->qp)
@@ -333,10 +445,10 @@ void ep_close(struct ep *ep)
 		else
 			free(ep->buf);
 	}
-	if (ep->file_io) {
+	if (ep->file_io)
 		munmap((void *)ep->map2, ep->map_len);
+	if (ep->file_io || ep->holes)
 		close(ep->fd);
-	}
 	free(ep->shadow);
 	if (ep->chan)
 		ibv_destroy_comp_channel(ep->chan);
@@ -361,6 +473,8 @@ static const char *wc_opcode_str(int op)
 	case IBV_WC_FETCH_ADD: return "FETCH_ADD";
 	case IBV_WC_RECV: return "RECV";
 	case IBV_WC_RECV_RDMA_WITH_IMM: return "RECV_RDMA_WITH_IMM";
+	case IBV_WC_ATOMIC_WRITE: return "ATOMIC_WRITE";
+	case RC_WC_FLUSH: return "FLUSH";
 	default: return "?";
 	}
 }
@@ -550,7 +664,7 @@ int expect_completions(struct sess *s, struct ep *ep,
 		       const struct wc_expect *e, unsigned int n,
 		       const char *what)
 {
-	struct ibv_wc wc[2 * MAX_DEPTH + 4];
+	struct ibv_wc wc[MAX_WRS + MAX_DEPTH + 4];
 	unsigned int i;
 
 	if (cq_collect(s, ep, wc, n, what))
@@ -770,7 +884,7 @@ static int qp_create(struct sess *s, struct ep *ep)
 		.recv_cq = ep->cq,
 		.qp_type = c->flags & CF_UD ? IBV_QPT_UD : IBV_QPT_RC,
 		.cap = {
-			.max_send_wr = s->depth + 4,
+			.max_send_wr = s->depth * wrs_per_msg(c) + 4,
 			.max_recv_wr = s->depth + 4,
 			.max_send_sge = c->nsge,
 			/* --ud: the GRH's own SGE first. */
@@ -786,6 +900,12 @@ static int qp_create(struct sess *s, struct ep *ep)
 		a.send_ops_flags = ops[c->op].send_ops | IBV_QP_EX_WITH_SEND;
 		if (c->scenario != SCEN_NONE)
 			a.send_ops_flags |= IBV_QP_EX_WITH_RDMA_WRITE;
+		if (c->scenario == SCEN_MISALIGNED_ATOMIC)
+			a.send_ops_flags |= IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD;
+		if (c->scenario != SCEN_NONE && cfg_uses_flush(c))
+			a.send_ops_flags |= RC_QP_EX_WITH_FLUSH;
+		if (c->scenario != SCEN_NONE && cfg_uses_atomic_write(c))
+			a.send_ops_flags |= IBV_QP_EX_WITH_ATOMIC_WRITE;
 	}
 	ep->qp = ibv_create_qp_ex(ep->ctx, &a);
 	if (!ep->qp)
@@ -803,8 +923,9 @@ static int qp_create(struct sess *s, struct ep *ep)
 	return 0;
 }
 
-static int qp_to_init(struct ep *ep, bool ud)
+static int qp_to_init(struct ep *ep, const struct cfg *c)
 {
+	bool ud = c->flags & CF_UD;
 	struct ibv_qp_attr a = {
 		.qp_state = IBV_QPS_INIT,
 		.pkey_index = 0,
@@ -817,8 +938,11 @@ static int qp_to_init(struct ep *ep, bool ud)
 	int mask = IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT;
 
 	mask |= ud ? IBV_QP_QKEY : IBV_QP_ACCESS_FLAGS;
+	if (!ep->requester && resp_flush_access(c) && !(c->flags & CF_NO_QP_FLUSH))
+		a.qp_access_flags |= flush_access_bits(c->flush_type);
 	if (ibv_modify_qp(ep->qp, &a, mask))
-		return fail(ep->role, "modify QP to INIT: %s", strerror(errno));
+		return fail(ep->role, "modify QP to INIT (access 0x%x): %s",
+			    a.qp_access_flags, strerror(errno));
 	return 0;
 }
 
@@ -910,11 +1034,12 @@ static int qp_connect(struct sess *s, struct ep *ep, const struct phase_opts *po
 /* CQ and QP of one end, up to INIT; fills ep->local. */
 static int ep_phase_setup(struct sess *s, struct ep *ep)
 {
-	ep->cq = ibv_create_cq(ep->ctx, 2 * s->depth + 16, ep, ep->chan, 0);
+	ep->cq = ibv_create_cq(ep->ctx, (wrs_per_msg(s->c) + 1) * s->depth + 16,
+			       ep, ep->chan, 0);
 	if (!ep->cq)
 		return fail(ep->role, "ibv_create_cq: %s", strerror(errno));
 	ep->armed = false;
-	if (qp_create(s, ep) || qp_to_init(ep, s->c->flags & CF_UD))
+	if (qp_create(s, ep) || qp_to_init(ep, s->c))
 		return -1;
 	ep->local.qpn = ep->qp->qp_num;
 	ep->local.psn = s->c->psn != PSN_RANDOM ? s->c->psn & 0xffffff :
@@ -993,7 +1118,7 @@ int phase_end(struct sess *s)
 
 static int post_classic(struct ep *ep, const struct wr_desc *d, unsigned int n)
 {
-	struct ibv_send_wr wr[MAX_DEPTH + 4], *bad = NULL;
+	struct ibv_send_wr wr[MAX_WRS + 4], *bad = NULL;
 	unsigned int i;
 	int ret;
 
@@ -1007,7 +1132,11 @@ static int post_classic(struct ep *ep, const struct wr_desc *d, unsigned int n)
 		wr[i].next = i + 1 < n ? &wr[i + 1] : NULL;
 		if (ops[d[i].op].imm)
 			wr[i].imm_data = htobe32(d[i].imm);
-		if (ops[d[i].op].atomic) {
+		if (d[i].op == OP_ATOMIC_WRITE || d[i].op == OP_FLUSH) {
+			/* Nothing in ibv_send_wr holds the rest: refused. */
+			wr[i].wr.rdma.remote_addr = d[i].raddr;
+			wr[i].wr.rdma.rkey = d[i].rkey;
+		} else if (ops[d[i].op].atomic) {
 			wr[i].wr.atomic.remote_addr = d[i].raddr;
 			wr[i].wr.atomic.rkey = d[i].rkey;
 			wr[i].wr.atomic.compare_add = d[i].compare_add;
@@ -1064,6 +1193,19 @@ static int post_ex(struct ep *ep, const struct wr_desc *d, unsigned int n)
 			ibv_wr_atomic_fetch_add(qx, d[i].rkey, d[i].raddr,
 						d[i].compare_add);
 			break;
+		case OP_ATOMIC_WRITE:
+			ibv_wr_atomic_write(qx, d[i].rkey, d[i].raddr, d[i].aw);
+			continue;	/* no local data */
+		case OP_FLUSH:
+#if HAVE_WR_FLUSH
+			ibv_wr_flush(qx, d[i].rkey, d[i].raddr, d[i].len,
+				     d[i].flush_type, d[i].flush_level);
+			continue;	/* no local data */
+#else
+			ibv_wr_abort(qx);
+			return fail(ep->role, "no ibv_wr_flush() in rdma-core %d",
+				    PRXE_RDMA_CORE_MAJOR);
+#endif
 		default:
 			break;
 		}

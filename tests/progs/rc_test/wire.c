@@ -218,6 +218,8 @@ static void cfg_put(struct wbuf *w, const struct cfg *c, uint32_t status)
 	put32(w, c->psn);
 	put32(w, c->timeout_ms);
 	put32(w, c->inject);
+	put32(w, c->flush_type);
+	put32(w, c->flush_level);
 	put64(w, c->seed);
 	put64(w, c->total);
 }
@@ -245,10 +247,12 @@ static int cfg_get(struct wbuf *w, struct cfg *c, uint32_t *status)
 	c->psn = get32(w);
 	c->timeout_ms = get32(w);
 	c->inject = get32(w);
+	c->flush_type = get32(w);
+	c->flush_level = get32(w);
 	c->seed = get64(w);
 	c->total = get64(w);
 	if (w->short_read || c->op >= OP_COUNT || c->scenario >= SCEN_COUNT ||
-	    c->inject >= INJ_COUNT ||
+	    c->inject >= INJ_COUNT || c->flush_type > 3 || c->flush_level > 1 ||
 	    !c->nsge || c->nsge > MAX_SGE || !c->unsig)
 		return fail("server", "protocol: bad test configuration from the client");
 	return 0;
