@@ -47,7 +47,7 @@ enum prxe_counter {
 	PRXE_CNT_ODP_PMD_MAPPINGS,	/* 2 MiB blocks mirrored as one entry */
 	PRXE_CNT_ODP_FAULT_WORKS,	/* faults handed to the fault worker */
 	PRXE_CNT_ODP_FAULT_WAITS,	/* an engine left waiting for one */
-	PRXE_CNT_ODP_FAULT_RNR_NAKS,	/* a SEND / WRITE RNR NAKed for one */
+	PRXE_CNT_ODP_FAULT_RNR_NAKS,	/* SEND / WRITE / FLUSH RNR NAKed for one */
 	/* Persistence (prxe_persist.c), as a responder. */
 	PRXE_CNT_FLUSHES,		/* FLUSH requests carried out */
 	PRXE_CNT_FLUSH_WB_BYTES,	/* CPU cache written back to pmem */

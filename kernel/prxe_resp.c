@@ -634,8 +634,9 @@ static int prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
  * READ is.  A placement type asks for its access right on the QP (an
  * invalid request without it, as rdma_rxe answers) and on the region (a
  * remote access error); none known: nothing to do, answered all the same.
- * -EINPROGRESS while a worker makes an ODP range persistent: the request
- * stays queued, nothing answered yet.
+ * While a worker makes an ODP range persistent (longer than the 10 ms the
+ * task waits), the FLUSH is RNR NAKed; a duplicate stays queued instead
+ * (-EINPROGRESS), nothing answered yet.
  */
 static int prxe_resp_flush(struct prxe_qp *qp, struct prxe_pkt *pkt,
 			   bool duplicate)
@@ -682,8 +683,19 @@ static int prxe_resp_flush(struct prxe_qp *qp, struct prxe_pkt *pkt,
 		}
 	}
 	prxe_mr_put(mr);
-	if (err == -EINPROGRESS)
-		return err;
+	if (err == -EINPROGRESS) {
+		if (duplicate)
+			return err;
+		/*
+		 * A file sync (a journal commit) may take longer than the
+		 * requester's retransmit timer: it is told to ask again, as a
+		 * WRITE waiting for a page fault is, and the answer waits in
+		 * the slot for the FLUSH's retry.
+		 */
+		prxe_counter_inc(qp->prxe, PRXE_CNT_ODP_FAULT_RNR_NAKS);
+		prxe_resp_rnr(qp, pkt->psn);
+		return 0;
+	}
 	if (err) {
 		/*
 		 * Gone (deregistered, unmapped): an access error; memory that
