@@ -33,11 +33,28 @@
 #include <linux/ioport.h>
 #include <linux/libnvdimm.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
 
 #include "prxe.h"
 #include "prxe_counters.h"
 #include "prxe_mr.h"
+
+#ifdef PRXE_TEST_HOOKS
+/*
+ * Fault injection of test builds only (make ... PRXE_TEST_HOOKS=1, as the
+ * test bed builds): persistent FLUSHes skip the file sync, which breaks
+ * the contract above on purpose, so that the power-cut test can show it
+ * sees the loss (tests/testbed/powercut.sh).
+ */
+static bool test_skip_flush_sync;
+module_param(test_skip_flush_sync, bool, 0644);
+MODULE_PARM_DESC(test_skip_flush_sync,
+		 "test builds only: persistent FLUSHes skip the file sync (loses data on a power cut)");
+#define prxe_skip_flush_sync() READ_ONCE(test_skip_flush_sync)
+#else
+#define prxe_skip_flush_sync() false
+#endif
 
 /* Is @page persistent memory (of an NVDIMM region, or legacy pmem)? */
 static bool prxe_page_is_pmem(struct page *page)
@@ -157,7 +174,8 @@ int prxe_odp_persist(struct prxe_mr *mr, u64 iova, u64 len)
 	err = prxe_vmas_persistent(mm, start, end);
 	mmap_read_unlock(mm);
 
-	while (!err && cursor < end && !READ_ONCE(mr->dead)) {
+	while (!err && cursor < end && !READ_ONCE(mr->dead) &&
+	       !prxe_skip_flush_sync()) {
 		mmap_read_lock(mm);
 		file = prxe_next_unsynced(mm, &cursor, end, &fstart, &fend);
 		mmap_read_unlock(mm);

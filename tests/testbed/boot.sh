@@ -2,12 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Boot the guest under qemu with an emulated NVDIMM.
 #
-#   boot.sh MODE [FILTER]    MODE: test | bench | demo | shell
+#   boot.sh MODE [FILTER]    MODE: test | bench | demo | shell | powercut
 #
 # The guest console goes to $BUILD_DIR/console.log (and to the terminal in
 # demo/shell mode); the test results come over the second serial port into
-# $BUILD_DIR/results.log.  A guest that does not power off within
-# PRXE_BOOT_TIMEOUT seconds is killed.
+# $BUILD_DIR/results.log (PRXE_CONSOLE_LOG, PRXE_RESULTS_LOG: elsewhere).
+# A guest that does not power off within PRXE_BOOT_TIMEOUT seconds is
+# killed.  qemu's pid is in $BUILD_DIR/qemu.pid while it runs.
+#
+# Each boot gets a fresh NVDIMM backing file ($BUILD_DIR/pmem.img), unless
+# PRXE_PMEM_KEEP=1 (the power-cut test): then the guest boots on the one
+# the previous boot left, and is told so (prxetest.pmem=keep).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -16,8 +21,11 @@ filter=${2:-}
 timeout_s=${PRXE_BOOT_TIMEOUT:-3000}
 kver=$(cat "$BUILD_DIR/kernel/version")
 vmlinuz=$BUILD_DIR/kernel/boot/vmlinuz-$kver
-console=$BUILD_DIR/console.log
-results=$BUILD_DIR/results.log
+console=${PRXE_CONSOLE_LOG:-$BUILD_DIR/console.log}
+results=${PRXE_RESULTS_LOG:-$BUILD_DIR/results.log}
+keep_pmem=${PRXE_PMEM_KEEP:-0}
+pidfile=$BUILD_DIR/qemu.pid
+failed_boot=${console%.log}-failed-boot.log
 
 # Nested KVM is broken on some hosts (qemu aborts setting MSRs): try it on
 # a throw-away boot and fall back to TCG.
@@ -59,16 +67,25 @@ fi
 log "booting the guest ($mode, $accel)"
 echo "$accel" >"$BUILD_DIR/accel"
 
-# A fresh NVDIMM backing file per boot.  512 MiB + 128 KiB: the region
+# A fresh NVDIMM backing file per boot.  1280 MiB + 128 KiB: the region
 # (size minus the label area) must be 16 MiB aligned for an fsdax namespace.
 pmem=$BUILD_DIR/pmem.img
-rm -f "$pmem"
-truncate -s 1310848K "$pmem"
+fresh_pmem() {
+	rm -f "$pmem"
+	truncate -s 1310848K "$pmem"
+}
+if [ "$keep_pmem" = 1 ] && [ -f "$pmem" ]; then
+	log "keeping the NVDIMM of the previous boot ($pmem)"
+else
+	keep_pmem=0
+	fresh_pmem
+fi
 
 # loglevel 5: kernel warnings (KERN_WARNING, e.g. WARN_ON) reach the
 # console too, where report.sh looks for them besides the per-test checks.
 cmdline="console=ttyS0 loglevel=5 panic=-1 prxetest.mode=$mode"
 [ -n "$filter" ] && cmdline="$cmdline prxetest.filter=$filter"
+[ "$keep_pmem" = 1 ] && cmdline="$cmdline prxetest.pmem=keep"
 # Tests run with the kernel's memory debugging (PRXE_MEMDEBUG=0: without):
 # SLUB sanity checks, red zones, poisoning and owner tracking, KFENCE
 # sampling every 10 ms (Debian's default is 100), freed memory zeroed.
@@ -81,7 +98,7 @@ fi
 
 : >"$console"
 : >"$results"
-rm -f "$BUILD_DIR/console-failed-boot.log"
+rm -f "$failed_boot"
 qemu_args=(
 	"${accel_args[@]}" -smp 2
 	-machine pc,nvdimm=on -m 3G,slots=2,maxmem=8G
@@ -90,7 +107,7 @@ qemu_args=(
 	-kernel "$vmlinuz" -initrd "$BUILD_DIR/initramfs.gz"
 	-append "$cmdline"
 	-drive "file=$BUILD_DIR/guest-root.ext4,if=virtio,format=raw,snapshot=on"
-	-nic none -display none -no-reboot
+	-nic none -display none -no-reboot -pidfile "$pidfile"
 )
 # Did the guest kernel die while booting, before its userspace (and so
 # any prxe code) ran?  Seen once in many boots under multi-threaded TCG:
@@ -101,7 +118,8 @@ died_booting() {
 		grep -Eq 'Kernel panic|Oops' "$console"
 }
 
-if [ "$mode" = test ] || [ "$mode" = bench ] || [ ! -t 0 ]; then
+if [ "$mode" = test ] || [ "$mode" = bench ] || [ "$mode" = powercut ] ||
+   [ ! -t 0 ]; then
 	qemu_args+=(-serial "file:$console" -serial "file:$results")
 	for attempt in 1 2; do
 		rc=0
@@ -110,12 +128,13 @@ if [ "$mode" = test ] || [ "$mode" = bench ] || [ ! -t 0 ]; then
 		[ $rc = 124 ] && log "guest killed after ${timeout_s}s"
 		# Once, and said: the failed boot's console is kept.
 		if [ $attempt = 1 ] && died_booting; then
-			cp "$console" "$BUILD_DIR/console-failed-boot.log"
-			log "the guest kernel died while booting, before userspace and prxe (console-failed-boot.log: $(grep -Em 1 'Oops|Kernel panic' "$console")); booting once more"
+			cp "$console" "$failed_boot"
+			log "the guest kernel died while booting, before userspace and prxe ($failed_boot: $(grep -Em 1 'Oops|Kernel panic' "$console")); booting once more"
 			: >"$console"
 			: >"$results"
-			rm -f "$pmem"
-			truncate -s 1310848K "$pmem"
+			# A kept NVDIMM is the test's: the kernel died before
+			# it touched it.
+			[ "$keep_pmem" = 1 ] || fresh_pmem
 			continue
 		fi
 		break

@@ -35,9 +35,14 @@ kbuild_clean() {
 	fi
 }
 
-# The kernel module with W=1, then sparse on every file (C=2).
-kbuild_clean kbuild.log 'warning:' "kernel module build (W=1)" W=1
-kbuild_clean sparse.log 'warning:|error:' "sparse (C=2)" C=2
+# The kernel module with W=1, then sparse on every file (C=2); a test
+# build (PRXE_TEST_HOOKS=1): with the fault-injection switches the
+# power-cut test needs (test_skip_flush_sync), off unless a test turns
+# them on.
+kbuild_clean kbuild.log 'warning:' "kernel module build (W=1)" W=1 \
+	PRXE_TEST_HOOKS=1
+kbuild_clean sparse.log 'warning:|error:' "sparse (C=2)" C=2 \
+	PRXE_TEST_HOOKS=1
 
 # Provider and test programs, installed as the guest will have them.
 in_root sh -ec '

@@ -5,8 +5,12 @@
 #
 #   testbed.sh demo          boot the guest, set everything up, show it
 #   testbed.sh shell         the same, then an interactive shell
-#   testbed.sh test [RE]     run the guest tests (those matching RE);
+#   testbed.sh test [RE]     run the guest tests (those matching RE), then
+#                            the power-cut test (PRXE_POWERCUT=0: not;
+#                            with RE only if RE matches "powercut/");
 #                            ends with "N passed, N failed"
+#   testbed.sh powercut      the power-cut test alone (tests/testbed/
+#                            powercut.sh: PRXE_POWERCUT_CYCLES=50 for a soak)
 #   testbed.sh bench [RE]    the benchmark (tests/bench): perftest on prxe
 #                            and rdma_rxe in one boot, with ratios, into
 #                            build/bench.txt (measurements matching RE)
@@ -18,9 +22,9 @@ set -euo pipefail
 
 mode=${1:-}
 case "$mode" in
-test | bench | demo | shell) ;;
+test | bench | demo | shell | powercut) ;;
 *)
-	sed -n '4,13s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,17s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 	;;
 esac
@@ -48,7 +52,19 @@ rc=0
 case "$mode" in
 test)
 	"$TESTBED_DIR/boot.sh" test "${2:-}" || rc=$?
-	exec "$TESTBED_DIR/report.sh" "$rc"
+	logs=("$BUILD_DIR/results.log" "$BUILD_DIR/console.log")
+	if [ "${PRXE_POWERCUT:-1}" != 0 ] &&
+	   grep -Eq -- "${2:-.}" <<<powercut/; then
+		"$TESTBED_DIR/powercut.sh" || log "the power-cut test ended early"
+		logs+=("$BUILD_DIR/powercut/results.log"
+		       "$BUILD_DIR/powercut/console.log")
+	fi
+	exec "$TESTBED_DIR/report.sh" "$rc" "${logs[@]}"
+	;;
+powercut)
+	"$TESTBED_DIR/powercut.sh" || log "the power-cut test ended early"
+	exec "$TESTBED_DIR/report.sh" 0 "$BUILD_DIR/powercut/results.log" \
+		"$BUILD_DIR/powercut/console.log"
 	;;
 bench)
 	"$TESTBED_DIR/boot.sh" bench "${2:-}" || rc=$?

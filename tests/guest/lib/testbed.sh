@@ -62,7 +62,44 @@ pmem_namespace() {
 	return 1
 }
 
+# pmem_wait DEVICE: a namespace that the labels of a kept NVDIMM bring up.
+pmem_wait() {
+	local i
+	for i in $(seq 100); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "setup: no $1 on the kept NVDIMM:"
+	ndctl list -N
+	return 1
+}
+
+# The NVDIMM of the previous boot (PRXE_PMEM_KEEP=1, the power-cut test):
+# its labels bring the namespaces back; the file systems are mounted as
+# they are (their journals replayed), nothing is made anew.
+testbed_pmem_kept() {
+	pmem_wait "$PMEM_DEV" && pmem_wait "$PMEM_XFS_DEV" &&
+		pmem_wait "$DAX_DEV" || return 1
+	mkdir -p "$PMEM_MNT" "$PMEM_XFS_MNT" &&
+		mount -o "dax${PMEM_EXT4_OPTS:+,$PMEM_EXT4_OPTS}" "$PMEM_DEV" \
+			"$PMEM_MNT" &&
+		mount -o dax=always "$PMEM_XFS_DEV" "$PMEM_XFS_MNT"
+}
+
+testbed_pagecache() {
+	truncate -s 160M "$PAGECACHE_IMG" &&
+		mkfs.ext4 -q -F -b 4096 "$PAGECACHE_IMG" &&
+		mkdir -p "$PAGECACHE_MNT" &&
+		mount -o loop "$PAGECACHE_IMG" "$PAGECACHE_MNT"
+}
+
+# PMEM_EXT4_OPTS: more mount options of the ext4 DAX mount (the power-cut
+# test's commit=60).
 testbed_pmem() {
+	if [ "${PRXE_PMEM_KEEP:-0}" = 1 ]; then
+		testbed_pmem_kept && testbed_pagecache
+		return
+	fi
 	# The fresh NVDIMM has no namespace labels: initialise them (the
 	# region off meanwhile) so the region holds several namespaces.
 	{ ndctl disable-region region0 && ndctl init-labels -f nmem0 &&
@@ -76,7 +113,8 @@ testbed_pmem() {
 	# aligns extents for PMD mappings.
 	mkfs.ext4 -q -F -b 4096 -E stride=512,stripe_width=512 "$PMEM_DEV" &&
 		mkdir -p "$PMEM_MNT" &&
-		mount -o dax "$PMEM_DEV" "$PMEM_MNT" || return 1
+		mount -o "dax${PMEM_EXT4_OPTS:+,$PMEM_EXT4_OPTS}" "$PMEM_DEV" \
+			"$PMEM_MNT" || return 1
 	# No reflink: it and DAX do not mix everywhere; su=2m as above.
 	# mkfs.xfs wants a log of 64 MiB, more than an allocation group holds
 	# when it picks 8 for a striped 500 MiB device: 4; a 2 MiB log stripe
@@ -85,10 +123,7 @@ testbed_pmem() {
 		"$PMEM_XFS_DEV" && mkdir -p "$PMEM_XFS_MNT" &&
 		mount -o dax=always "$PMEM_XFS_DEV" "$PMEM_XFS_MNT" || return 1
 	# A block file system with a page cache (no DAX), on a loop device.
-	truncate -s 160M "$PAGECACHE_IMG" &&
-		mkfs.ext4 -q -F -b 4096 "$PAGECACHE_IMG" &&
-		mkdir -p "$PAGECACHE_MNT" &&
-		mount -o loop "$PAGECACHE_IMG" "$PAGECACHE_MNT"
+	testbed_pagecache
 }
 
 # (Re)create the two namespaces joined by the veth pair.
