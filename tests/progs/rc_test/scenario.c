@@ -95,6 +95,21 @@ static void resp_poison_all(struct sess *s)
 }
 
 /*
+ * A scenario's phase begins: the QPs are connected with @po, the
+ * responder's whole buffer holds poison, and both sides are ready.
+ */
+static int scen_begin_poisoned(struct sess *s, const struct phase_opts *po)
+{
+	int rc = phase_begin(s, po);
+
+	if (rc)
+		return rc;
+	if (s->resp)
+		resp_poison_all(s);
+	return step(s, STEP_READY, false, 0);
+}
+
+/*
  * Responder: its buffer, MR and tail, still holds only poison, but for
  * [skip, skip + skip_len) where a receive may have taken part of a message.
  */
@@ -368,12 +383,7 @@ static int scen_flush_ud_refused(struct sess *s)
 	const struct phase_opts po = { .rnr_retry = 7 };
 	int rc;
 
-	rc = phase_begin(s, &po);
-	if (rc)
-		return rc;
-	if (s->resp)
-		resp_poison_all(s);
-	rc = step(s, STEP_READY, false, 0);
+	rc = scen_begin_poisoned(s, &po);
 	if (rc)
 		return rc;
 	if (s->req) {
@@ -439,12 +449,7 @@ static int scen_flush_args(struct sess *s, bool wrap)
 	struct wc_expect e[2];
 	int rc;
 
-	rc = phase_begin(s, &po);
-	if (rc)
-		return rc;
-	if (s->resp)
-		resp_poison_all(s);
-	rc = step(s, STEP_READY, false, 0);
+	rc = scen_begin_poisoned(s, &po);
 	if (rc)
 		return rc;
 	for (i = 0; s->req && !rc && i < nt; i++) {
@@ -514,12 +519,7 @@ static int scen_rnr(struct sess *s)
 	unsigned int k;
 	int rc;
 
-	rc = phase_begin(s, &po);
-	if (rc)
-		return rc;
-	if (s->resp)
-		resp_poison_all(s);
-	rc = step(s, STEP_READY, false, 0);
+	rc = scen_begin_poisoned(s, &po);
 	if (rc)
 		return rc;
 	if (s->req) {
