@@ -295,18 +295,16 @@ static bool prxe_mr_in_range(struct prxe_mr *mr, u64 iova, u64 len)
 }
 
 /*
- * Copy @len bytes at byte @pos of a run of pages (page @idx is
- * @page_of(@ctx, idx)) to or from @buf.
+ * Copy @len bytes at byte @pos of the run of pages @pages (byte 0: the
+ * start of pages[0]) to or from @buf.
  */
-void prxe_pages_copy(struct page *(*page_of)(const void *ctx,
-					     unsigned long idx),
-		     const void *ctx, u64 pos, void *buf, u64 len,
+void prxe_pages_copy(struct page *const *pages, u64 pos, void *buf, u64 len,
 		     enum prxe_copy_dir dir)
 {
 	while (len) {
 		unsigned int off = offset_in_page(pos);
 		unsigned int n = min_t(u64, len, PAGE_SIZE - off);
-		void *va = kmap_local_page(page_of(ctx, pos >> PAGE_SHIFT));
+		void *va = kmap_local_page(pages[pos >> PAGE_SHIFT]);
 
 		if (dir == PRXE_TO_MR)
 			memcpy(va + off, buf, n);
@@ -317,13 +315,6 @@ void prxe_pages_copy(struct page *(*page_of)(const void *ctx,
 		pos += n;
 		len -= n;
 	}
-}
-
-static struct page *prxe_mr_pinned_page(const void *ctx, unsigned long idx)
-{
-	const struct prxe_mr *mr = ctx;
-
-	return mr->pages[idx];
 }
 
 /* The last page of [@pos, @pos + @len) of a pinned region is one it has. */
@@ -363,7 +354,7 @@ int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
 	} else if (mr->odp) {
 		err = prxe_odp_copy(mr, pos, buf, len, dir);
 	} else if (prxe_mr_pinned_has(mr, pos, len)) {
-		prxe_pages_copy(prxe_mr_pinned_page, mr, pos, buf, len, dir);
+		prxe_pages_copy(mr->pages, pos, buf, len, dir);
 	} else {
 		err = -EACCES;
 	}

@@ -104,9 +104,7 @@ int prxe_mr_copy(struct prxe_mr *mr, u64 iova, void *buf, u64 len,
 int prxe_mr_fault(const struct prxe_mr_range *range);
 void prxe_mr_ref(struct prxe_mr *mr);
 void prxe_mr_unhold(struct prxe_mr *mr);
-void prxe_pages_copy(struct page *(*page_of)(const void *ctx,
-					     unsigned long idx),
-		     const void *ctx, u64 pos, void *buf, u64 len,
+void prxe_pages_copy(struct page *const *pages, u64 pos, void *buf, u64 len,
 		     enum prxe_copy_dir dir);
 
 /*

@@ -15,7 +15,9 @@
  * A netdev moving to another namespace unregisters first, which removes its
  * prxe device (prxe_link.c), so a device's namespace never changes.
  *
- * Transmit.  prxe builds the UDP and IP headers itself, computes the ICRC
+ * Transmit.  A QP's packets are made by prxe_qp_pkt_new() (the BTH and
+ * room for the rest, which the engines fill in) and sent by
+ * prxe_qp_pkt_send().  prxe builds the UDP and IP headers itself, computes the ICRC
  * over them and hands the packet to ip_local_out() / ip6_local_out().  It
  * does not use udp_tunnel_xmit_skb(): that picks the IPv4 Identification
  * after the caller has no chance to compute the ICRC, and the ICRC covers
@@ -71,6 +73,7 @@
 #include "prxe.h"
 #include "prxe_counters.h"
 #include "prxe_net.h"
+#include "prxe_qp.h"
 
 /* The UDP sockets of one network namespace. */
 struct prxe_net_sock {
@@ -728,6 +731,50 @@ int prxe_pkt_xmit(struct prxe_dev *prxe, const struct prxe_av *av,
 	}
 	prxe_counter_inc(prxe, PRXE_CNT_SENT_PKTS);
 	return 0;
+}
+
+/*
+ * A new packet of @qp to QP @dqpn at @av: BTH filled, extension headers
+ * and pad zeroed, the @paylen bytes of payload left to the caller.
+ */
+struct sk_buff *prxe_qp_pkt_new_to(struct prxe_qp *qp,
+				   const struct prxe_av *av, u32 dqpn,
+				   u8 opcode, u32 paylen, u32 psn,
+				   bool ack_req, bool se,
+				   struct prxe_bth **bthp)
+{
+	const struct prxe_opcode_info *info = prxe_opcode_info(opcode);
+	u8 pad = prxe_pad_for(paylen);
+	struct sk_buff *skb;
+	u8 *hdr;
+
+	skb = prxe_pkt_alloc(qp->prxe, av, info->length + paylen + pad,
+			     GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	hdr = skb->data;
+	memset(hdr, 0, info->length);
+	memset(hdr + info->length + paylen, 0, pad);
+	*bthp = (struct prxe_bth *)hdr;
+	prxe_bth_init(*bthp, opcode, se, pad, PRXE_DEFAULT_PKEY, dqpn, ack_req,
+		      psn);
+	return skb;
+}
+
+/* A new packet of a connected @qp to its peer (prxe_qp_pkt_new_to()). */
+struct sk_buff *prxe_qp_pkt_new(struct prxe_qp *qp, u8 opcode, u32 paylen,
+				u32 psn, bool ack_req, bool se,
+				struct prxe_bth **bthp)
+{
+	return prxe_qp_pkt_new_to(qp, &qp->av, qp->dest_qpn, opcode, paylen,
+				  psn, ack_req, se, bthp);
+}
+
+/* Send a packet of a connected @qp to its peer, over the QP's cached route. */
+void prxe_qp_pkt_send(struct prxe_qp *qp, struct sk_buff *skb)
+{
+	prxe_pkt_xmit(qp->prxe, &qp->av, &qp->route, skb, qp->ibqp.qp_num,
+		      qp->dest_qpn);
 }
 
 /* ------------------------------------------------------------------------

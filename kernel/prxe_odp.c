@@ -449,13 +449,6 @@ static bool prxe_odp_gather(struct prxe_odp *odp, unsigned long addr,
 	return true;
 }
 
-/* A gathered page for prxe_pages_copy(). */
-static struct page *prxe_odp_page(const void *ctx, unsigned long idx)
-{
-	const struct prxe_odp_pages *pg = ctx;
-
-	return pg->page[idx - pg->first];
-}
 
 /*
  * The device wrote the gathered pages through the kernel mapping: as the
@@ -549,7 +542,8 @@ int prxe_odp_copy(struct prxe_mr *mr, u64 pos, void *buf, u64 len,
 		err = prxe_odp_pages_lock(odp, pc.addr, pc.pages, write, &pg);
 		if (err)
 			return err;
-		prxe_pages_copy(prxe_odp_page, &pg, pos, buf, pc.bytes, dir);
+		prxe_pages_copy(pg.page, pos - ((u64)pg.first << PAGE_SHIFT),
+				buf, pc.bytes, dir);
 		if (write)
 			prxe_odp_pages_written(&pg);
 		mutex_unlock(&odp->lock);

@@ -335,7 +335,7 @@ int prxe_qp_complete(struct prxe_qp *qp, struct prxe_cq *cq,
 		     struct prxe_cqe *cqe, bool solicited);
 void prxe_qp_complete_send(struct prxe_qp *qp, u32 idx, u32 status);
 
-/* Packets of a QP (prxe_qp_task.c). */
+/* Packets of a QP: built and sent by the packet layer (prxe_net.c). */
 struct prxe_bth;
 struct sk_buff *prxe_qp_pkt_new_to(struct prxe_qp *qp,
 				   const struct prxe_av *av, u32 dqpn,

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The responder: incoming requests of a QP.  One function per operation,
- * behind checks every request shares:
+ * The responder: incoming requests of a QP.  One handler per operation
+ * (prxe_resp_ops[], for new requests and for duplicates), behind checks
+ * every request shares; each handler carries its request out and says how
+ * to answer it (struct prxe_resp_ans: ACK, answered, RNR NAK, NAK with a
+ * syndrome, or later), and prxe_resp_answer() answers:
  *
  *   prxe_resp_packet()   PSN (in order / duplicate / gap), opcode sequence
  *   prxe_resp_send()     SEND: into the next receive WQE
@@ -101,6 +104,29 @@ static void prxe_resp_nak(struct prxe_qp *qp, u8 syn, u32 psn)
 	prxe_resp_nak_err(qp, syn, psn, false);
 }
 
+/*
+ * What a request's handler asks prxe_resp_answer() to answer: each
+ * handler carries its request out (or not) and says so, and the answers
+ * themselves are made in one place.
+ */
+enum prxe_resp_verdict {
+	PRXE_RESP_ACK,		/* carried out: ACKed if it asked (coalesced) */
+	PRXE_RESP_ANSWERED,	/* answered by its handler, or to be dropped */
+	PRXE_RESP_RNR,		/* not ready: RNR NAK, the requester retries */
+	PRXE_RESP_LATER,	/* waits for a fault worker: nothing done yet */
+	PRXE_RESP_NAK,		/* NAK @syn (the QP enters ERR) */
+};
+
+struct prxe_resp_ans {
+	enum prxe_resp_verdict	verdict;
+	u8			syn;		/* NAK: the AETH syndrome */
+	bool			completed;	/* NAK: a receive completion said why */
+};
+
+#define PRXE_ANS(v)	((struct prxe_resp_ans){ .verdict = PRXE_RESP_##v })
+#define PRXE_NAK(s)	((struct prxe_resp_ans){ .verdict = PRXE_RESP_NAK, \
+						 .syn = PRXE_AETH_NAK_##s })
+
 /* Complete the receive WQE being filled. */
 static void prxe_resp_complete(struct prxe_qp *qp, u32 status, u32 opcode,
 			       u32 byte_len, const struct prxe_pkt *pkt)
@@ -181,32 +207,32 @@ static bool prxe_resp_paylen_ok(struct prxe_qp *qp, const struct prxe_pkt *pkt)
  * The receive WQE taken for a SEND in progress fails with @status: the
  * requester hears of it by a NAK (@syn), and the QP enters ERR.
  */
-static void prxe_resp_send_fail(struct prxe_qp *qp, struct prxe_pkt *pkt,
-				u32 status, u8 syn)
+static struct prxe_resp_ans prxe_resp_send_fail(struct prxe_qp *qp,
+						struct prxe_pkt *pkt,
+						u32 status, u8 syn)
 {
 	prxe_resp_complete(qp, status, IB_WC_RECV, 0, pkt);
-	prxe_resp_nak_err(qp, syn, pkt->psn, true);
+	return (struct prxe_resp_ans) {
+		.verdict = PRXE_RESP_NAK, .syn = syn, .completed = true,
+	};
 }
 
-static void prxe_resp_send(struct prxe_qp *qp, struct prxe_pkt *pkt)
+static struct prxe_resp_ans prxe_resp_send(struct prxe_qp *qp,
+					   struct prxe_pkt *pkt)
 {
 	struct prxe_rwqe *rwqe = qp->resp.rwqe;
 	u32 mask = pkt->info->mask;
 	int err;
 
 	if (mask & PRXE_MASK_FIRST) {
-		if (!prxe_resp_take_rwqe(qp)) {
-			prxe_resp_rnr(qp, pkt->psn);
-			return;
-		}
+		if (!prxe_resp_take_rwqe(qp))
+			return PRXE_ANS(RNR);
 		qp->resp.offset = 0;
 	}
 	if (!prxe_resp_paylen_ok(qp, pkt) ||
-	    qp->resp.offset + pkt->paylen > PRXE_MAX_MSG_SIZE) {
-		prxe_resp_send_fail(qp, pkt, IB_WC_LOC_LEN_ERR,
-				    PRXE_AETH_NAK_INVALID_REQ);
-		return;
-	}
+	    qp->resp.offset + pkt->paylen > PRXE_MAX_MSG_SIZE)
+		return prxe_resp_send_fail(qp, pkt, IB_WC_LOC_LEN_ERR,
+					   PRXE_AETH_NAK_INVALID_REQ);
 	/* An SRQ's WQEs address memory of the SRQ's protection domain. */
 	err = prxe_qp_copy(qp, &(struct prxe_copy) {
 		.sge = rwqe->sge, .num_sge = rwqe->wr.num_sge,
@@ -216,19 +242,15 @@ static void prxe_resp_send(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	});
 	if (err == -EINPROGRESS) {
 		prxe_counter_inc(qp->prxe, PRXE_CNT_ODP_FAULT_RNR_NAKS);
-		prxe_resp_rnr(qp, pkt->psn);
-		return;
+		return PRXE_ANS(RNR);
 	}
-	if (err) {
-		/* Too long for the receive buffers, or buffers it cannot write. */
-		if (err == -EMSGSIZE)
-			prxe_resp_send_fail(qp, pkt, IB_WC_LOC_LEN_ERR,
-					    PRXE_AETH_NAK_INVALID_REQ);
-		else
-			prxe_resp_send_fail(qp, pkt, IB_WC_LOC_PROT_ERR,
-					    PRXE_AETH_NAK_REM_OP_ERR);
-		return;
-	}
+	/* Too long for the receive buffers, or buffers it cannot write. */
+	if (err == -EMSGSIZE)
+		return prxe_resp_send_fail(qp, pkt, IB_WC_LOC_LEN_ERR,
+					   PRXE_AETH_NAK_INVALID_REQ);
+	if (err)
+		return prxe_resp_send_fail(qp, pkt, IB_WC_LOC_PROT_ERR,
+					   PRXE_AETH_NAK_REM_OP_ERR);
 	qp->resp.offset += pkt->paylen;
 	if (mask & PRXE_MASK_LAST) {
 		prxe_resp_complete(qp, IB_WC_SUCCESS, IB_WC_RECV,
@@ -239,6 +261,7 @@ static void prxe_resp_send(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		qp->resp.in_msg = 'S';
 	}
 	qp->resp.epsn = prxe_psn_add(pkt->psn, 1);
+	return PRXE_ANS(ACK);
 }
 
 /*
@@ -247,13 +270,13 @@ static void prxe_resp_send(struct prxe_qp *qp, struct prxe_pkt *pkt)
  * IETH may name), so the request is invalid, and never half done: a SEND
  * in progress completes its receive WQE in error.
  */
-static void prxe_resp_send_inv(struct prxe_qp *qp, struct prxe_pkt *pkt)
+static struct prxe_resp_ans prxe_resp_send_inv(struct prxe_qp *qp,
+					       struct prxe_pkt *pkt)
 {
 	if (qp->resp.in_msg == 'S' && qp->resp.have_rwqe)
-		prxe_resp_send_fail(qp, pkt, IB_WC_REM_INV_REQ_ERR,
-				    PRXE_AETH_NAK_INVALID_REQ);
-	else
-		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
+		return prxe_resp_send_fail(qp, pkt, IB_WC_REM_INV_REQ_ERR,
+					   PRXE_AETH_NAK_INVALID_REQ);
+	return PRXE_NAK(INVALID_REQ);
 }
 
 /* Look up and check the memory region of @rkey for @len bytes at @va. */
@@ -283,10 +306,10 @@ static struct prxe_mr *prxe_resp_reth_mr(struct prxe_qp *qp,
 }
 
 /*
- * Starts an RDMA WRITE: its RETH, checked.  False if it was NAKed.  Again
- * after an RNR NAK: the region is looked up anew.
+ * Starts an RDMA WRITE: its RETH, checked.  0, or the syndrome to NAK it
+ * with.  Again after an RNR NAK: the region is looked up anew.
  */
-static bool prxe_resp_write_first(struct prxe_qp *qp, struct prxe_pkt *pkt)
+static u8 prxe_resp_write_first(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
 	struct prxe_reth *reth = prxe_reth(pkt->info, pkt->bth);
 
@@ -297,41 +320,38 @@ static bool prxe_resp_write_first(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	qp->resp.length = prxe_reth_len(reth);
 	qp->resp.offset = 0;
 	/* IBTA's largest message: no RETH says more (the length is 32 bits). */
-	if (qp->resp.length > PRXE_MAX_MSG_SIZE) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
-		return false;
-	}
+	if (qp->resp.length > PRXE_MAX_MSG_SIZE)
+		return PRXE_AETH_NAK_INVALID_REQ;
 	/* A zero-length WRITE needs no memory region. */
 	if (!qp->resp.length)
-		return true;
+		return 0;
 	qp->resp.mr = prxe_resp_reth_mr(qp, reth, IB_ACCESS_REMOTE_WRITE);
-	if (!qp->resp.mr) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
-		return false;
-	}
-	return true;
+	return qp->resp.mr ? 0 : PRXE_AETH_NAK_REM_ACCESS_ERR;
 }
 
-static void prxe_resp_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
+static struct prxe_resp_ans prxe_resp_write(struct prxe_qp *qp,
+					    struct prxe_pkt *pkt)
 {
 	u32 mask = pkt->info->mask;
 	u64 end;
+	u8 syn;
 	int err;
 
-	if ((mask & PRXE_MASK_FIRST) && !prxe_resp_write_first(qp, pkt))
-		return;
+	if (mask & PRXE_MASK_FIRST) {
+		syn = prxe_resp_write_first(qp, pkt);
+		if (syn)
+			return (struct prxe_resp_ans) {
+				.verdict = PRXE_RESP_NAK, .syn = syn,
+			};
+	}
 	/* 64 bits: no offset wraps, however many packets a peer sends. */
 	end = qp->resp.offset + pkt->paylen;
 	if (!prxe_resp_paylen_ok(qp, pkt) || end > qp->resp.length ||
-	    ((mask & PRXE_MASK_LAST) && end != qp->resp.length)) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
-		return;
-	}
+	    ((mask & PRXE_MASK_LAST) && end != qp->resp.length))
+		return PRXE_NAK(INVALID_REQ);
 	/* WRITE with immediate: check for a receive WQE before writing. */
-	if ((mask & PRXE_MASK_RECV_WQE) && !prxe_resp_take_rwqe(qp)) {
-		prxe_resp_rnr(qp, pkt->psn);
-		return;
-	}
+	if ((mask & PRXE_MASK_RECV_WQE) && !prxe_resp_take_rwqe(qp))
+		return PRXE_ANS(RNR);
 	err = prxe_qp_copy(qp, &(struct prxe_copy) {
 		.mr = qp->resp.mr, .iova = qp->resp.va + qp->resp.offset,
 		.buf = prxe_pkt_payload(pkt), .len = pkt->paylen,
@@ -342,17 +362,14 @@ static void prxe_resp_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	});
 	if (err == -EINPROGRESS) {
 		prxe_counter_inc(qp->prxe, PRXE_CNT_ODP_FAULT_RNR_NAKS);
-		prxe_resp_rnr(qp, pkt->psn);
-		return;
+		return PRXE_ANS(RNR);
 	}
 	/*
 	 * An ODP page that cannot be had (unmapped, read-only), the region
 	 * deregistered meanwhile.
 	 */
-	if (err) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
-		return;
-	}
+	if (err)
+		return PRXE_NAK(REM_ACCESS_ERR);
 	qp->resp.offset = end;
 
 	if (mask & PRXE_MASK_LAST) {
@@ -369,6 +386,7 @@ static void prxe_resp_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
 		qp->resp.in_msg = 'W';
 	}
 	qp->resp.epsn = prxe_psn_add(pkt->psn, 1);
+	return PRXE_ANS(ACK);
 }
 
 /* Forget the READ being answered. */
@@ -387,27 +405,22 @@ static void prxe_resp_read_end(struct prxe_qp *qp)
  * answered again from its own RETH, replacing any READ being answered:
  * the requester wants nothing more of that one.
  */
-static void prxe_resp_read(struct prxe_qp *qp, struct prxe_pkt *pkt,
-			   bool duplicate)
+static struct prxe_resp_ans prxe_resp_read(struct prxe_qp *qp,
+					   struct prxe_pkt *pkt, bool duplicate)
 {
 	struct prxe_reth *reth = prxe_reth(pkt->info, pkt->bth);
 	u32 len = prxe_reth_len(reth);
 	struct prxe_mr *mr = NULL;
 	u32 npsn;
 
-	if (len > PRXE_MAX_MSG_SIZE) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
-		return;
-	}
+	if (len > PRXE_MAX_MSG_SIZE)
+		return PRXE_NAK(INVALID_REQ);
 	if (len) {
 		mr = prxe_resp_reth_mr(qp, reth, IB_ACCESS_REMOTE_READ);
-		if (!mr) {
-			prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
-			return;
-		}
+		if (!mr)
+			return PRXE_NAK(REM_ACCESS_ERR);
 	} else if (!(qp->access & IB_ACCESS_REMOTE_READ)) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
-		return;
+		return PRXE_NAK(REM_ACCESS_ERR);
 	}
 	prxe_resp_flush_ack(qp);
 	npsn = len ? DIV_ROUND_UP((u64)len, qp->mtu) : 1;
@@ -424,6 +437,19 @@ static void prxe_resp_read(struct prxe_qp *qp, struct prxe_pkt *pkt,
 		.psn = pkt->psn,
 		.npsn = npsn,
 	};
+	return PRXE_ANS(ANSWERED);
+}
+
+static struct prxe_resp_ans prxe_resp_read_new(struct prxe_qp *qp,
+					       struct prxe_pkt *pkt)
+{
+	return prxe_resp_read(qp, pkt, false);
+}
+
+static struct prxe_resp_ans prxe_resp_read_again(struct prxe_qp *qp,
+						 struct prxe_pkt *pkt)
+{
+	return prxe_resp_read(qp, pkt, true);
 }
 
 /*
@@ -550,9 +576,10 @@ static void prxe_resp_atomic_ack(struct prxe_qp *qp,
  * while the target's ODP page is faulted in: the request stays queued,
  * nothing done yet.
  */
-static int prxe_resp_atomic_exec(struct prxe_qp *qp, struct prxe_pkt *pkt,
-				 struct prxe_mr *mr, u64 va,
-				 struct prxe_atomic *a)
+static struct prxe_resp_ans prxe_resp_atomic_exec(struct prxe_qp *qp,
+						  struct prxe_pkt *pkt,
+						  struct prxe_mr *mr, u64 va,
+						  struct prxe_atomic *a)
 {
 	struct prxe_resp_atomic *done;
 	int err;
@@ -562,12 +589,11 @@ static int prxe_resp_atomic_exec(struct prxe_qp *qp, struct prxe_pkt *pkt,
 	});
 	prxe_mr_put(mr);
 	if (err == -EINPROGRESS)
-		return err;
-	if (err) {
-		prxe_resp_nak(qp, err == -EINVAL ? PRXE_AETH_NAK_INVALID_REQ :
-				  PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
-		return 0;
-	}
+		return PRXE_ANS(LATER);
+	if (err == -EINVAL)
+		return PRXE_NAK(INVALID_REQ);
+	if (err)
+		return PRXE_NAK(REM_ACCESS_ERR);
 	prxe_resp_done(qp, pkt->psn);
 	done = &qp->resp.atomics[qp->resp.atomic_next++ % PRXE_RESP_ATOMICS];
 	*done = (struct prxe_resp_atomic) {
@@ -583,7 +609,7 @@ static int prxe_resp_atomic_exec(struct prxe_qp *qp, struct prxe_pkt *pkt,
 	} else {
 		prxe_resp_atomic_ack(qp, done);
 	}
-	return 0;
+	return PRXE_ANS(ANSWERED);
 }
 
 /*
@@ -594,7 +620,8 @@ static int prxe_resp_atomic_exec(struct prxe_qp *qp, struct prxe_pkt *pkt,
  * memory: a region registered with an iova aligned otherwise than its
  * address): an invalid request.  -EINPROGRESS as prxe_resp_atomic_exec().
  */
-static int prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
+static struct prxe_resp_ans prxe_resp_atomic(struct prxe_qp *qp,
+					     struct prxe_pkt *pkt)
 {
 	struct prxe_atmeth *atm = prxe_atmeth(pkt->info, pkt->bth);
 	struct prxe_atomic a = {
@@ -604,16 +631,12 @@ static int prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	u64 va = prxe_atmeth_va(atm);
 	struct prxe_mr *mr;
 
-	if (va & (sizeof(u64) - 1)) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
-		return 0;
-	}
+	if (va & (sizeof(u64) - 1))
+		return PRXE_NAK(INVALID_REQ);
 	mr = prxe_resp_mr(qp, prxe_atmeth_rkey(atm), va, sizeof(u64),
 			  IB_ACCESS_REMOTE_ATOMIC);
-	if (!mr) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
-		return 0;
-	}
+	if (!mr)
+		return PRXE_NAK(REM_ACCESS_ERR);
 	if (a.op == PRXE_ATOMIC_CMP_SWAP) {
 		a.compare_add = prxe_atmeth_compare(atm);
 		a.swap = prxe_atmeth_swap_add(atm);
@@ -638,8 +661,9 @@ static int prxe_resp_atomic(struct prxe_qp *qp, struct prxe_pkt *pkt)
  * task waits), the FLUSH is RNR NAKed; a duplicate stays queued instead
  * (-EINPROGRESS), nothing answered yet.
  */
-static int prxe_resp_flush(struct prxe_qp *qp, struct prxe_pkt *pkt,
-			   bool duplicate)
+static struct prxe_resp_ans prxe_resp_flush(struct prxe_qp *qp,
+					    struct prxe_pkt *pkt,
+					    bool duplicate)
 {
 	struct prxe_feth *feth = prxe_feth(pkt->info, pkt->bth);
 	struct prxe_reth *reth = prxe_reth(pkt->info, pkt->bth);
@@ -655,18 +679,15 @@ static int prxe_resp_flush(struct prxe_qp *qp, struct prxe_pkt *pkt,
 	if (plt & PRXE_FETH_PLT_PERSISTENCE)
 		access |= IB_ACCESS_FLUSH_PERSISTENT;
 	if (len > PRXE_MAX_MSG_SIZE || sel > PRXE_FETH_SEL_WHOLE_MR ||
-	    (qp->access & access) != access) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
-		return 0;
-	}
+	    (qp->access & access) != access)
+		return PRXE_NAK(INVALID_REQ);
 	/* A range without bytes still names a byte of the region. */
 	mr = prxe_mr_get(qp->prxe, prxe_reth_rkey(reth));
 	if (!mr || prxe_mr_check(mr, qp->ibqp.pd, va,
 				 whole ? 0 : max_t(u64, len, 1), access)) {
 		if (mr)
 			prxe_mr_put(mr);
-		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
-		return 0;
+		return PRXE_NAK(REM_ACCESS_ERR);
 	}
 	if (whole) {
 		va = mr->iova;
@@ -685,7 +706,7 @@ static int prxe_resp_flush(struct prxe_qp *qp, struct prxe_pkt *pkt,
 	prxe_mr_put(mr);
 	if (err == -EINPROGRESS) {
 		if (duplicate)
-			return err;
+			return PRXE_ANS(LATER);
 		/*
 		 * A file sync (a journal commit) may take longer than the
 		 * requester's retransmit timer: it is told to ask again, as a
@@ -693,19 +714,16 @@ static int prxe_resp_flush(struct prxe_qp *qp, struct prxe_pkt *pkt,
 		 * the slot for the FLUSH's retry.
 		 */
 		prxe_counter_inc(qp->prxe, PRXE_CNT_ODP_FAULT_RNR_NAKS);
-		prxe_resp_rnr(qp, pkt->psn);
-		return 0;
+		return PRXE_ANS(RNR);
 	}
-	if (err) {
-		/*
-		 * Gone (deregistered, unmapped): an access error; memory that
-		 * cannot be persistent, a file sync's failure: operational.
-		 */
-		prxe_resp_nak(qp, err == -EACCES || err == -EFAULT ?
-				  PRXE_AETH_NAK_REM_ACCESS_ERR :
-				  PRXE_AETH_NAK_REM_OP_ERR, pkt->psn);
-		return 0;
-	}
+	/*
+	 * Gone (deregistered, unmapped): an access error; memory that cannot
+	 * be persistent, a file sync's failure: operational.
+	 */
+	if (err == -EACCES || err == -EFAULT)
+		return PRXE_NAK(REM_ACCESS_ERR);
+	if (err)
+		return PRXE_NAK(REM_OP_ERR);
 	/* Stores before it are visible (and, written back, persistent). */
 	wmb();
 	prxe_counter_inc(qp->prxe, PRXE_CNT_FLUSHES);
@@ -714,7 +732,19 @@ static int prxe_resp_flush(struct prxe_qp *qp, struct prxe_pkt *pkt,
 	else
 		prxe_resp_done(qp, pkt->psn);
 	prxe_resp_empty_response(qp, pkt->psn, qp->resp.msn);
-	return 0;
+	return PRXE_ANS(ANSWERED);
+}
+
+static struct prxe_resp_ans prxe_resp_flush_new(struct prxe_qp *qp,
+						struct prxe_pkt *pkt)
+{
+	return prxe_resp_flush(qp, pkt, false);
+}
+
+static struct prxe_resp_ans prxe_resp_flush_again(struct prxe_qp *qp,
+						  struct prxe_pkt *pkt)
+{
+	return prxe_resp_flush(qp, pkt, true);
 }
 
 /*
@@ -726,7 +756,8 @@ static int prxe_resp_flush(struct prxe_qp *qp, struct prxe_pkt *pkt,
  * bytes: an invalid request; the QP without remote write access too (as
  * rdma_rxe answers).  -EINPROGRESS as prxe_resp_atomic_exec().
  */
-static int prxe_resp_atomic_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
+static struct prxe_resp_ans prxe_resp_atomic_write(struct prxe_qp *qp,
+						   struct prxe_pkt *pkt)
 {
 	struct prxe_reth *reth = prxe_reth(pkt->info, pkt->bth);
 	struct prxe_atomic a = { .op = PRXE_ATOMIC_STORE };
@@ -735,15 +766,11 @@ static int prxe_resp_atomic_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
 
 	if (!(qp->access & IB_ACCESS_REMOTE_WRITE) ||
 	    prxe_reth_len(reth) != sizeof(u64) ||
-	    pkt->paylen != sizeof(u64) || (va & (sizeof(u64) - 1))) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
-		return 0;
-	}
+	    pkt->paylen != sizeof(u64) || (va & (sizeof(u64) - 1)))
+		return PRXE_NAK(INVALID_REQ);
 	mr = prxe_resp_reth_mr(qp, reth, IB_ACCESS_REMOTE_WRITE);
-	if (!mr) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_REM_ACCESS_ERR, pkt->psn);
-		return 0;
-	}
+	if (!mr)
+		return PRXE_NAK(REM_ACCESS_ERR);
 	memcpy(&a.compare_add, prxe_pkt_payload(pkt), sizeof(u64));
 	return prxe_resp_atomic_exec(qp, pkt, mr, va, &a);
 }
@@ -753,7 +780,8 @@ static int prxe_resp_atomic_write(struct prxe_qp *qp, struct prxe_pkt *pkt)
  * from the replay memory; one too old to be there is dropped (the requester cannot
  * have that many outstanding).
  */
-static void prxe_resp_atomic_replay(struct prxe_qp *qp, struct prxe_pkt *pkt)
+static struct prxe_resp_ans prxe_resp_atomic_replay(struct prxe_qp *qp,
+						    struct prxe_pkt *pkt)
 {
 	int i;
 
@@ -767,9 +795,60 @@ static void prxe_resp_atomic_replay(struct prxe_qp *qp, struct prxe_pkt *pkt)
 							 done->msn);
 			else
 				prxe_resp_atomic_ack(qp, done);
-			return;
+			break;
 		}
 	}
+	return PRXE_ANS(ANSWERED);
+}
+
+/*
+ * A duplicate SEND or RDMA WRITE packet (an ACK was lost, or the requester
+ * went back): if it asks, the ACK is sent again, for the last PSN taken.
+ */
+static struct prxe_resp_ans prxe_resp_dup_ack(struct prxe_qp *qp,
+					      struct prxe_pkt *pkt)
+{
+	if (prxe_bth_ack_req(pkt->bth)) {
+		prxe_resp_flush_ack(qp);
+		prxe_resp_send_aeth(qp, PRXE_AETH_ACK |
+				    PRXE_AETH_ACK_NO_CREDITS,
+				    prxe_psn_add(qp->resp.epsn, PRXE_PSN_MASK));
+	}
+	return PRXE_ANS(ANSWERED);
+}
+
+/*
+ * The operations: the first entry whose mask bit a request's opcode has
+ * (SEND with Invalidate before SEND) takes it, new with @request, a
+ * duplicate (PSN before the expected one) with @duplicate.
+ */
+struct prxe_resp_op {
+	u32			mask;
+	struct prxe_resp_ans	(*request)(struct prxe_qp *qp,
+					   struct prxe_pkt *pkt);
+	struct prxe_resp_ans	(*duplicate)(struct prxe_qp *qp,
+					     struct prxe_pkt *pkt);
+};
+
+static const struct prxe_resp_op prxe_resp_ops[] = {
+	{ PRXE_MASK_IETH,	  prxe_resp_send_inv,	  prxe_resp_dup_ack },
+	{ PRXE_MASK_SEND,	  prxe_resp_send,	  prxe_resp_dup_ack },
+	{ PRXE_MASK_WRITE,	  prxe_resp_write,	  prxe_resp_dup_ack },
+	{ PRXE_MASK_READ,	  prxe_resp_read_new,	  prxe_resp_read_again },
+	{ PRXE_MASK_ATOMIC,	  prxe_resp_atomic,	  prxe_resp_atomic_replay },
+	{ PRXE_MASK_FLUSH,	  prxe_resp_flush_new,	  prxe_resp_flush_again },
+	{ PRXE_MASK_ATOMIC_WRITE, prxe_resp_atomic_write,
+				  prxe_resp_atomic_replay },
+};
+
+static const struct prxe_resp_op *prxe_resp_op_of(u32 mask)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(prxe_resp_ops); i++)
+		if (mask & prxe_resp_ops[i].mask)
+			return &prxe_resp_ops[i];
+	return NULL;
 }
 
 /* Is @mask a legal next packet after what this QP received last? */
@@ -786,15 +865,47 @@ static bool prxe_resp_in_sequence(struct prxe_qp *qp, u32 mask)
 }
 
 /*
- * One incoming request.  Returns -EINPROGRESS when it must be taken again
- * later (an atomic or ATOMIC WRITE waiting for its ODP page, a FLUSH for
- * a worker's persistence): nothing of it is done yet.
+ * Answer request @pkt as its handler said (@ans).  Returns -EINPROGRESS
+ * for PRXE_RESP_LATER: the request stays queued, to be taken again.
+ */
+static int prxe_resp_answer(struct prxe_qp *qp, struct prxe_pkt *pkt,
+			    struct prxe_resp_ans ans)
+{
+	switch (ans.verdict) {
+	case PRXE_RESP_LATER:
+		return -EINPROGRESS;
+	case PRXE_RESP_RNR:
+		prxe_resp_rnr(qp, pkt->psn);
+		break;
+	case PRXE_RESP_NAK:
+		prxe_resp_nak_err(qp, ans.syn, pkt->psn, ans.completed);
+		break;
+	case PRXE_RESP_ACK:
+		/* Coalesced: sent once the queue of requests is empty. */
+		if (qp->state != IB_QPS_ERR && prxe_bth_ack_req(pkt->bth) &&
+		    qp->resp.epsn == prxe_psn_add(pkt->psn, 1)) {
+			qp->resp.ack_pending = true;
+			qp->resp.ack_psn = pkt->psn;
+		}
+		break;
+	case PRXE_RESP_ANSWERED:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * One incoming request: the PSN checks every request shares, then its
+ * operation's handler (prxe_resp_ops[]), then its answer.  Returns
+ * -EINPROGRESS when it must be taken again later (an atomic or ATOMIC
+ * WRITE waiting for its ODP page, a duplicate FLUSH for a worker's
+ * persistence): nothing of it is done yet.
  */
 static int prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 {
-	u32 mask = pkt->info->mask;
+	const struct prxe_resp_op *op = prxe_resp_op_of(pkt->info->mask);
 	s32 gap = prxe_psn_diff(pkt->psn, qp->resp.epsn);
-	int err = 0;
+	struct prxe_resp_ans ans;
 
 	if (gap > 0) {
 		/* Packets lost: NAK once, drop until the requester rewinds. */
@@ -808,56 +919,15 @@ static int prxe_resp_packet(struct prxe_qp *qp, struct prxe_pkt *pkt)
 	}
 	if (gap < 0) {
 		prxe_counter_inc(qp->prxe, PRXE_CNT_DUP_REQ);
-		if (mask & PRXE_MASK_READ) {
-			prxe_resp_read(qp, pkt, true);
-		} else if (mask & (PRXE_MASK_ATOMIC | PRXE_MASK_ATOMIC_WRITE)) {
-			prxe_resp_atomic_replay(qp, pkt);
-		} else if (mask & PRXE_MASK_FLUSH) {
-			return prxe_resp_flush(qp, pkt, true);
-		} else if (prxe_bth_ack_req(pkt->bth)) {
-			prxe_resp_flush_ack(qp);
-			prxe_resp_send_aeth(qp, PRXE_AETH_ACK |
-					    PRXE_AETH_ACK_NO_CREDITS,
-					    prxe_psn_add(qp->resp.epsn,
-							 PRXE_PSN_MASK));
-		}
-		return 0;
+		ans = op ? op->duplicate(qp, pkt) : PRXE_ANS(ANSWERED);
+	} else {
+		qp->resp.nak_sent = false;
+		if (op && prxe_resp_in_sequence(qp, pkt->info->mask))
+			ans = op->request(qp, pkt);
+		else
+			ans = PRXE_NAK(INVALID_REQ);
 	}
-	qp->resp.nak_sent = false;
-
-	if (!prxe_resp_in_sequence(qp, mask)) {
-		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
-		return 0;
-	}
-	if (mask & PRXE_MASK_IETH)
-		prxe_resp_send_inv(qp, pkt);
-	else if (mask & PRXE_MASK_SEND)
-		prxe_resp_send(qp, pkt);
-	else if (mask & PRXE_MASK_WRITE)
-		prxe_resp_write(qp, pkt);
-	else if (mask & PRXE_MASK_READ)
-		prxe_resp_read(qp, pkt, false);
-	else if (mask & PRXE_MASK_ATOMIC)
-		err = prxe_resp_atomic(qp, pkt);
-	else if (mask & PRXE_MASK_FLUSH)
-		err = prxe_resp_flush(qp, pkt, false);
-	else if (mask & PRXE_MASK_ATOMIC_WRITE)
-		err = prxe_resp_atomic_write(qp, pkt);
-	else
-		prxe_resp_nak(qp, PRXE_AETH_NAK_INVALID_REQ, pkt->psn);
-	if (err)
-		return err;
-
-	/* READs, atomics, FLUSH and ATOMIC WRITE are answered, not ACKed. */
-	if (qp->state != IB_QPS_ERR &&
-	    !(mask & (PRXE_MASK_READ | PRXE_MASK_ATOMIC | PRXE_MASK_FLUSH |
-		      PRXE_MASK_ATOMIC_WRITE)) &&
-	    prxe_bth_ack_req(pkt->bth) &&
-	    qp->resp.epsn == prxe_psn_add(pkt->psn, 1)) {
-		qp->resp.ack_pending = true;
-		qp->resp.ack_psn = pkt->psn;
-	}
-	return 0;
+	return prxe_resp_answer(qp, pkt, ans);
 }
 
 /*
